@@ -1,0 +1,43 @@
+/**
+ * Port to the clusters where apps run. The reconciler uses it to converge the per-environment
+ * Secret `svc-sentry-<module>`; the domain sees no client-node types.
+ */
+export interface TargetRequest {
+  cluster?: string;
+  namespace?: string;
+}
+
+export interface SecretRef {
+  cluster: string;
+  namespace: string;
+  name: string;
+}
+
+export interface InstanceIdentity {
+  app: string;
+  module: string;
+  env: string;
+}
+
+export interface DesiredSecret extends InstanceIdentity {
+  data: Record<string, string>;
+}
+
+export type SecretOutcome = 'created' | 'updated' | 'unchanged';
+
+export abstract class KubernetesTargets {
+  /** False when no cluster is configured: the Secret step is skipped and reported as such. */
+  abstract configured(): boolean;
+
+  /**
+   * Where (app, module, env) lives: from the request, else the namespace template in config.
+   * Returns null when no cluster is configured for it. Throws DomainError(InvalidInput) for an unknown cluster.
+   */
+  abstract resolve(id: InstanceIdentity, requested?: TargetRequest): SecretRef | null;
+
+  /** Reads, then server-side applies when different. Throws DomainError(NotOwned) for a same-named unmanaged Secret. */
+  abstract ensureSecret(ref: SecretRef, desired: DesiredSecret): Promise<SecretOutcome>;
+
+  /** Deletes the Secret only when svc-sentry owns it. */
+  abstract removeSecret(ref: SecretRef, id: InstanceIdentity): Promise<'deleted' | 'absent'>;
+}
