@@ -1,0 +1,162 @@
+/** In-memory data of the stand-in: orgs, teams, projects, keys, received events. */
+import { randomBytes } from 'node:crypto';
+import type { Key, KeyRateLimit, Org, Project, ReceivedEvent, Team } from './types';
+
+const ADJECTIVES = ['Liked', 'Bold', 'Brave', 'Calm', 'Quick', 'Noble', 'Lucky', 'Merry'];
+const ANIMALS = ['Pegasus', 'Oarfish', 'Otter', 'Falcon', 'Lynx', 'Heron', 'Badger', 'Marmot'];
+
+export class StandinError extends Error {}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function hex32(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function slugify(name: string, max = 50): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, max);
+}
+
+export class StandinStore {
+  readonly orgs = new Map<string, Org>();
+  private readonly teamsBySlug = new Map<string, Team>(); // `${org}/${slug}`
+  private readonly projectList: Project[] = [];
+  private readonly keyList: Key[] = [];
+  readonly events: ReceivedEvent[] = [];
+  private nextTeamId = 4500001;
+  private nextProjectId = 4505281256090001;
+  private deletedSeq = 0;
+
+  constructor(orgSlugs: string[]) {
+    orgSlugs.forEach((slug, i) => this.orgs.set(slug, { id: String(4504765715316736 + i), slug, name: slug, dateCreated: now() }));
+  }
+
+  org(idOrSlug: string): Org | undefined {
+    return this.orgs.get(idOrSlug) ?? [...this.orgs.values()].find((o) => o.id === idOrSlug);
+  }
+
+  // ---- teams ----
+  teams(org: string): Team[] {
+    return [...this.teamsBySlug.values()].filter((t) => t.org === org);
+  }
+
+  team(org: string, idOrSlug: string): Team | undefined {
+    return this.teamsBySlug.get(`${org}/${idOrSlug}`) ?? this.teams(org).find((t) => t.id === idOrSlug);
+  }
+
+  teamById(id: string): Team | undefined {
+    return [...this.teamsBySlug.values()].find((t) => t.id === id);
+  }
+
+  createTeam(org: string, slug: string, name: string): Team {
+    if (this.teamsBySlug.has(`${org}/${slug}`)) throw new StandinError(`team ${slug} exists`);
+    const team: Team = { id: String(this.nextTeamId++), slug, name, org, dateCreated: now(), members: [] };
+    this.teamsBySlug.set(`${org}/${slug}`, team);
+    return team;
+  }
+
+  // ---- projects ----
+  projects(org: string): Project[] {
+    return this.projectList.filter((p) => p.org === org && !p.deletedAt);
+  }
+
+  project(org: string, idOrSlug: string): Project | undefined {
+    return this.projects(org).find((p) => p.slug === idOrSlug || p.id === idOrSlug);
+  }
+
+  projectById(id: string): Project | undefined {
+    return this.projectList.find((p) => p.id === id);
+  }
+
+  slugTaken(org: string, slug: string): boolean {
+    return this.projects(org).some((p) => p.slug === slug);
+  }
+
+  /** Creates the project and its "Default" key, like Sentry's post_save receiver. */
+  createProject(org: string, team: Team, fields: { slug: string; name: string; platform: string | null; defaultRules: boolean }): Project {
+    if (this.slugTaken(org, fields.slug)) throw new StandinError(`project ${fields.slug} exists`);
+    const project: Project = {
+      id: String(this.nextProjectId++),
+      slug: fields.slug,
+      name: fields.name,
+      platform: fields.platform,
+      org,
+      teamIds: [team.id],
+      dateCreated: now(),
+      hasDefaultRules: fields.defaultRules,
+    };
+    this.projectList.push(project);
+    this.createKey(project, { name: 'Default' });
+    return project;
+  }
+
+  /** Async deletion semantics: gone from reads at once, slug renamed so it is reusable. */
+  deleteProject(project: Project): void {
+    project.deletedAt = now();
+    project.slug = `${project.slug}-deleted-${++this.deletedSeq}`;
+  }
+
+  // ---- keys ----
+  keys(project: Project): Key[] {
+    return this.keyList.filter((k) => k.projectId === Number(project.id));
+  }
+
+  keyByPublic(pub: string): Key | undefined {
+    return this.keyList.find((k) => k.public === pub);
+  }
+
+  createKey(project: Project, fields: { name?: string | null; rateLimit?: KeyRateLimit | null; useCase?: string }): Key {
+    const pub = hex32();
+    const name =
+      fields.name ?? `${ADJECTIVES[Math.floor(Math.random() * ADJECTIVES.length)]} ${ANIMALS[Math.floor(Math.random() * ANIMALS.length)]}`;
+    const key: Key = {
+      id: pub,
+      public: pub,
+      secret: hex32(),
+      name,
+      projectId: Number(project.id),
+      projectSlug: project.slug,
+      org: project.org,
+      isActive: true,
+      rateLimit: fields.rateLimit ?? null,
+      useCase: fields.useCase ?? 'user',
+      dateCreated: now(),
+    };
+    this.keyList.push(key);
+    return key;
+  }
+
+  deleteKey(key: Key): void {
+    const i = this.keyList.indexOf(key);
+    if (i >= 0) this.keyList.splice(i, 1);
+  }
+
+  /** Key usable for ingest: issued here, active, project not deleted. */
+  ingestKey(pub: string): { key: Key; project: Project } | undefined {
+    const key = this.keyByPublic(pub);
+    if (!key || !key.isActive) return undefined;
+    const project = this.projectById(String(key.projectId));
+    if (!project || project.deletedAt) return undefined;
+    return { key, project };
+  }
+
+  // ---- out-of-band helpers (for tests: drift the upstream behind the broker's back) ----
+  requireProject(org: string, slug: string): Project {
+    const p = this.project(org, slug);
+    if (!p) throw new StandinError(`stand-in: no project ${org}/${slug}`);
+    return p;
+  }
+
+  requireTeam(org: string, slug: string): Team {
+    const t = this.team(org, slug);
+    if (!t) throw new StandinError(`stand-in: no team ${org}/${slug}`);
+    return t;
+  }
+}
