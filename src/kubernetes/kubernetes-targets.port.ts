@@ -25,6 +25,11 @@ export interface DesiredSecret extends InstanceIdentity {
 
 export type SecretOutcome = 'created' | 'updated' | 'unchanged';
 
+export interface RolloutResult {
+  /** Names of the Deployments whose pod template was stamped (and so restart). */
+  restarted: string[];
+}
+
 export abstract class KubernetesTargets {
   /** False when no cluster is configured: the Secret step is skipped and reported as such. */
   abstract configured(): boolean;
@@ -40,4 +45,13 @@ export abstract class KubernetesTargets {
 
   /** Deletes the Secret only when svc-sentry owns it. */
   abstract removeSecret(ref: SecretRef, id: InstanceIdentity): Promise<'deleted' | 'absent'>;
+
+  /** Whether config asks for a rollout after each Secret change (`kubernetes.rollout`, off by default); a plan may override. */
+  abstract rolloutByDefault(): boolean;
+
+  /**
+   * Restarts the Deployments labelled with the app module in ref's namespace (pod-template annotation carrying the
+   * Secret's resourceVersion), so a changed Secret takes effect without a deploy. Idempotent per Secret version.
+   */
+  abstract rollout(ref: SecretRef, id: InstanceIdentity): Promise<RolloutResult>;
 }
