@@ -1,0 +1,3 @@
+export * from './core/types';
+export { migrate, applyEdits, treeFrom, diffOf } from './core/migrate';
+export { detectLayout } from './core/layout';
