@@ -42,6 +42,11 @@ export class EnvironmentPlanConfig {
   tracesSampleRate: number;
 }
 
+export class KeyRateLimitConfig {
+  @IsInt() @Min(0) count: number;
+  @IsInt() @Min(1) @Max(86400) window: number;
+}
+
 export class PlanConfig {
   @Matches(LABEL, { message: 'plan name must be a DNS-1123 label' })
   name: string;
@@ -77,11 +82,6 @@ export class PlanConfig {
   keyRateLimit?: KeyRateLimitConfig;
 }
 
-export class KeyRateLimitConfig {
-  @IsInt() @Min(0) count: number;
-  @IsInt() @Min(1) @Max(86400) window: number;
-}
-
 export class ReconcileConfig {
   /** Attempts per reconcile job before the instance is marked failed. */
   @IsInt() @Min(0) @Max(100)
@@ -98,6 +98,10 @@ export class ReconcileConfig {
   /** Jobs worked at once by one worker process. */
   @IsInt() @Min(1) @Max(256)
   concurrency = 16;
+
+  /** A job still active after this long (e.g. its worker was killed) is retried. */
+  @IsInt() @Min(5) @Max(3600)
+  jobExpireSeconds = 120;
 
   /** How often the worker polls for new jobs. */
   @IsNumber() @Min(0.5) @Max(60)

@@ -26,10 +26,11 @@ export const ENV_VARS: Record<string, string> = {
   SVC_SENTRY_RECONCILE_CONCURRENCY: 'reconcile.concurrency',
   SVC_SENTRY_RESYNC_INTERVAL: 'reconcile.resyncIntervalSeconds',
   SVC_SENTRY_POLL_INTERVAL: 'reconcile.pollingIntervalSeconds',
+  SVC_SENTRY_JOB_EXPIRE_SECONDS: 'reconcile.jobExpireSeconds',
 };
 
 const LIST_VARS = new Set(['SVC_SENTRY_API_TOKENS', 'SVC_SENTRY_ENVIRONMENTS']);
-const NUMBER_PATHS = /(^port$|rateLimitPerSecond|retryLimit|retryDelaySeconds|concurrency|resyncIntervalSeconds|pollingIntervalSeconds)$/;
+const NUMBER_PATHS = /(^port$|rateLimitPerSecond|retryLimit|retryDelaySeconds|concurrency|resyncIntervalSeconds|pollingIntervalSeconds|jobExpireSeconds|timeoutMs)$/;
 const SECRET_PATHS = /(token|encryptionKey|apiTokens|databaseUrl)/i;
 
 export class ConfigError extends Error {

@@ -1,0 +1,42 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { AppModule, Runtime } from './app.module';
+import { buildOpenApi } from './api/openapi';
+import { ProblemFilter } from './api/problem.filter';
+import { validationPipe } from './api/validation';
+
+/** Builds the Nest application (used by main.ts and by the e2e suites). */
+export async function createApp(rt: Runtime, opts: { logger?: boolean } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(rt), { bufferLogs: true, logger: opts.logger === false ? false : undefined });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(validationPipe);
+  app.getHttpAdapter().getInstance().disable('x-powered-by');
+  SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs/openapi.json' });
+  app.enableShutdownHooks();
+  return app;
+}
+
+/**
+ * The encryption key for credentials at rest: SVC_SENTRY_ENCRYPTION_KEY, else one generated once
+ * into the data directory (fine for `npm start`; set the variable in production).
+ */
+export function encryptionKeyFor(configured: string | undefined, dataDir: string, warn: (msg: string) => void): string {
+  if (configured) return configured.toLowerCase();
+  const file = join(dataDir, 'encryption-key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{64}$/.test(key)) return key;
+    throw new Error(`${file} does not hold 64 hex characters; fix or delete it, or set SVC_SENTRY_ENCRYPTION_KEY`);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  warn(`SVC_SENTRY_ENCRYPTION_KEY is not set: generated one into ${file}. Set the variable in production and keep it safe.`);
+  return key;
+}

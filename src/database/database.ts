@@ -1,0 +1,43 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { ENTITIES } from '../instances/entities';
+
+export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'svc_sentry_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: poolSize, application_name: 'svc-sentry' },
+  };
+}
+
+/** Fixed advisory-lock ids: schema migrations, and other singleton work. */
+export const LOCKS = { migrations: 727_001 } as const;
+
+/**
+ * Runs pending migrations under a PostgreSQL advisory lock, so several replicas starting
+ * together migrate once and the others wait, then find nothing to do.
+ */
+export async function runMigrations(url: string, log: (msg: string) => void = () => undefined): Promise<string[]> {
+  const ds = new DataSource({ ...dataSourceOptions(url, 2), migrationsTransactionMode: 'each' });
+  await ds.initialize();
+  const runner = ds.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock($1)', [LOCKS.migrations]);
+    try {
+      const ran = await ds.runMigrations({ transaction: 'each' });
+      for (const m of ran) log(`applied migration ${m.name}`);
+      return ran.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [LOCKS.migrations]);
+    }
+  } finally {
+    await runner.release();
+    await ds.destroy();
+  }
+}

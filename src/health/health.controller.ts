@@ -1,0 +1,78 @@
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { PgBossQueue, RECONCILE_QUEUE } from '../reconcile/pg-boss.queue';
+import { UpstreamRegistry } from '../upstreams/upstream-registry';
+
+/** Extra readiness checks contributed by other modules (e.g. one per Kubernetes cluster). */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<{ up: boolean; detail?: string }>;
+}
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+const UPSTREAM_CACHE_MS = 10_000;
+
+/** /healthz: the process answers. /readyz: database, job queue, each upstream (and cluster), each named. */
+@ApiExcludeController()
+@Controller()
+export class HealthController {
+  private upstreamCache = new Map<string, { at: number; result: HealthIndicatorResult }>();
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicator: HealthIndicatorService,
+    private readonly queue: PgBossQueue,
+    private readonly upstreams: UpstreamRegistry,
+    @Optional() @Inject(READINESS_CHECKS) private readonly extra: ReadinessCheck[] = [],
+  ) {}
+
+  @Get('healthz')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('readyz')
+  @HealthCheck()
+  ready() {
+    const upstreamNames = this.upstreams.names();
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 3000 }),
+      () => this.queueCheck(),
+      ...(upstreamNames.length
+        ? upstreamNames.map((n) => () => this.upstreamCheck(n))
+        : [() => Promise.resolve(this.indicator.check('upstream').down({ message: 'no upstream configured: set SVC_SENTRY_UPSTREAM_URL, SVC_SENTRY_UPSTREAM_TOKEN and SVC_SENTRY_UPSTREAM_ORG' }))]),
+      ...(this.extra ?? []).map((c) => async () => {
+        const r = await c.check().catch((e) => ({ up: false, detail: (e as Error).message }));
+        const s = this.indicator.check(c.name);
+        return r.up ? s.up(r.detail ? { message: r.detail } : undefined) : s.down({ message: r.detail ?? 'down' });
+      }),
+    ]);
+  }
+
+  private async queueCheck(): Promise<HealthIndicatorResult> {
+    const s = this.indicator.check('jobQueue');
+    try {
+      return (await this.queue.boss.getQueue(RECONCILE_QUEUE)) ? s.up() : s.down({ message: 'reconcile queue not created yet' });
+    } catch (e) {
+      return s.down({ message: (e as Error).message });
+    }
+  }
+
+  private async upstreamCheck(name: string): Promise<HealthIndicatorResult> {
+    const cached = this.upstreamCache.get(name);
+    if (cached && Date.now() - cached.at < UPSTREAM_CACHE_MS) return cached.result;
+    const s = this.indicator.check(`upstream:${name}`);
+    let result: HealthIndicatorResult;
+    try {
+      await this.upstreams.get(name).ping();
+      result = s.up();
+    } catch (e) {
+      result = s.down({ message: (e as Error).message });
+    }
+    this.upstreamCache.set(name, { at: Date.now(), result });
+    return result;
+  }
+}

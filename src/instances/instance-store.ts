@@ -1,0 +1,35 @@
+import { Attachment, Instance, Key, Operation, OperationState } from './model';
+
+/** Writes made while holding the lock of one (app, module): they commit together with the enqueued jobs. */
+export interface ModuleTx {
+  attachment(): Promise<Attachment | null>;
+  instances(): Promise<Instance[]>;
+  saveAttachment(a: Partial<Attachment> & Pick<Attachment, 'app' | 'module'>): Promise<Attachment>;
+  saveInstance(i: Partial<Instance> & Pick<Instance, 'app' | 'module' | 'env'>): Promise<Instance>;
+  createOperation(o: Omit<Operation, 'id' | 'createdAt' | 'updatedAt' | 'finishedAt'>): Promise<Operation>;
+  /** Asks the reconciler to converge these instances once the transaction commits. */
+  enqueue(instanceIds: string[]): Promise<void>;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** Port: persistence of the domain (PostgreSQL through TypeORM in production, in memory in unit tests). */
+export abstract class InstanceStore {
+  abstract withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T>;
+  abstract findAttachment(app: string, module: string): Promise<Attachment | null>;
+  abstract findInstances(app: string, module: string): Promise<Instance[]>;
+  abstract getInstance(id: string): Promise<Instance | null>;
+  abstract updateInstance(id: string, patch: Partial<Instance>): Promise<Instance>;
+  /** Ids of every instance that is not disabled-and-converged (what a resync walks). */
+  abstract listInstanceIdsForResync(): Promise<string[]>;
+  abstract listKeys(instanceId: string): Promise<Key[]>;
+  abstract saveKey(k: Partial<Key> & Pick<Key, 'instanceId' | 'name'>): Promise<Key>;
+  abstract getOperation(id: string): Promise<Operation | null>;
+  abstract listOperations(app: string, offset: number, limit: number): Promise<Page<Operation>>;
+  abstract lastOperationFor(app: string, module: string): Promise<Operation | null>;
+  abstract openOperationsFor(instanceId: string): Promise<Operation[]>;
+  abstract finishOperation(id: string, state: OperationState, description: string | null): Promise<void>;
+}

@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import { SecretBox } from '../common/crypto';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { isDnsLabel } from '../common/names';
+import { CatalogService } from '../catalog/catalog.service';
+import { metrics } from '../metrics/metrics';
+import { openDsn } from '../reconcile/sealed-dsn';
+import { UpstreamRegistry } from '../upstreams/upstream-registry';
+import { InstanceStore, Page } from './instance-store';
+import { Attachment, Instance, InstanceState, Operation, Protocol, SecretLocation, TargetRequest } from './model';
+
+export interface ToggleRequest {
+  app: string;
+  module: string;
+  enabled: boolean;
+  plan?: string;
+  developers?: string[];
+  targets?: Record<string, TargetRequest>;
+}
+
+/** Who asked: recorded on every operation (the audit trail). */
+export interface Caller {
+  protocol: Protocol;
+  actor: string;
+  originatingIdentity?: Record<string, unknown> | null;
+}
+
+export interface EnvironmentStatus {
+  state: InstanceState;
+  project: { slug: string; id: string | null; adminUrl: string | null } | null;
+  dsn: string | null;
+  error?: string;
+  secret?: SecretLocation | null;
+}
+
+export interface MonitoringStatus {
+  app: string;
+  module: string;
+  enabled: boolean;
+  plan: string;
+  environments: Record<string, EnvironmentStatus>;
+}
+
+export interface ToggleResult {
+  changed: boolean;
+  operationId: string | null;
+  status: MonitoringStatus;
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * The entry point every protocol shares: it validates a request, writes desired state and an
+ * operation in one transaction with the reconcile jobs, and answers at once. It never calls upstream.
+ */
+@Injectable()
+export class InstancesService {
+  constructor(
+    private readonly store: InstanceStore,
+    private readonly catalog: CatalogService,
+    private readonly upstreams: UpstreamRegistry,
+    private readonly box: SecretBox,
+  ) {}
+
+  async setMonitoring(req: ToggleRequest, caller: Caller): Promise<ToggleResult> {
+    this.validate(req);
+    const result = await this.store.withModuleLock(req.app, req.module, async (tx) => {
+      const current = await tx.attachment();
+      const planName = req.plan ?? current?.plan ?? 'default';
+      const plan = this.catalog.get(planName);
+      const developers = req.developers !== undefined ? normalizeEmails(req.developers) : current?.developers ?? null;
+      const targets = req.targets !== undefined ? req.targets : current?.targets ?? null;
+      for (const env of Object.keys(targets ?? {})) {
+        if (!plan.environments.includes(env)) {
+          throw new DomainError(ErrorCode.InvalidInput, `targets.${env}: plan "${plan.name}" has no environment "${env}" (it has ${plan.environments.join(', ')})`);
+        }
+      }
+      const existing = await tx.instances();
+      const unchanged =
+        current &&
+        current.enabled === req.enabled &&
+        current.plan === planName &&
+        sameJson(current.developers, developers) &&
+        sameJson(current.targets, targets) &&
+        (!req.enabled || plan.environments.every((env) => existing.some((i) => i.env === env && i.desired === 'present')));
+      if (unchanged || (!current && !req.enabled)) return { changed: false, attachment: current };
+
+      const attachment = await tx.saveAttachment({ ...(current ?? {}), app: req.app, module: req.module, enabled: req.enabled, plan: planName, developers, targets });
+      const touched: Instance[] = [];
+      const envs = new Set([...plan.environments, ...existing.map((i) => i.env)]);
+      for (const env of envs) {
+        const inst = existing.find((i) => i.env === env);
+        const desired = req.enabled && plan.environments.includes(env) ? 'present' : 'absent';
+        const target = targets?.[env] ?? null;
+        const sameWish =
+          inst && inst.desired === desired && inst.plan === planName && sameJson(inst.developers, developers) && sameJson(inst.targetRequest, target);
+        if (sameWish || (!inst && desired === 'absent')) continue;
+        touched.push(
+          await tx.saveInstance({
+            ...(inst ?? { origin: caller.protocol, observedGeneration: 0, generation: 0, externalId: null, parameters: null }),
+            app: req.app,
+            module: req.module,
+            env,
+            plan: planName,
+            upstream: inst?.upstream ?? plan.upstream ?? null,
+            desired,
+            state: desired === 'present' ? (inst?.state === 'ready' ? 'ready' : 'pending') : 'deprovisioning',
+            generation: (inst?.generation ?? 0) + 1,
+            developers,
+            targetRequest: target,
+            error: null,
+          }),
+        );
+      }
+      const op = await tx.createOperation({
+        kind: req.enabled ? 'enable' : 'disable',
+        app: req.app,
+        module: req.module,
+        protocol: caller.protocol,
+        actor: caller.actor,
+        originatingIdentity: caller.originatingIdentity ?? null,
+        request: { enabled: req.enabled, plan: req.plan ?? null, developers: req.developers ?? null, targets: req.targets ?? null },
+        instances: Object.fromEntries(touched.map((i) => [i.id, i.generation])),
+        state: touched.length ? 'in progress' : 'succeeded',
+        description: null,
+      });
+      await tx.enqueue(touched.map((i) => i.id));
+      return { changed: true, attachment, operation: op };
+    });
+    metrics.toggles.inc({ protocol: caller.protocol, enabled: String(req.enabled) });
+    const status = await this.status(req.app, req.module);
+    const last = result.changed ? (result as { operation: Operation }).operation.id : (await this.store.lastOperationFor(req.app, req.module))?.id ?? null;
+    return { changed: result.changed, operationId: last, status };
+  }
+
+  async status(app: string, module: string): Promise<MonitoringStatus> {
+    this.validateName('app', app);
+    this.validateName('module', module);
+    const attachment = await this.store.findAttachment(app, module);
+    const instances = await this.store.findInstances(app, module);
+    if (!attachment && instances.length === 0) {
+      throw new DomainError(ErrorCode.NotFound, `Monitoring was never set up for app "${app}" module "${module}".`);
+    }
+    return this.describe(app, module, attachment, instances);
+  }
+
+  private describe(app: string, module: string, attachment: Attachment | null, instances: Instance[]): MonitoringStatus {
+    const environments: Record<string, EnvironmentStatus> = {};
+    for (const i of instances) {
+      let adminUrl: string | null = null;
+      try {
+        adminUrl = i.projectSlug ? this.upstreams.get(i.upstream).projectUrl(i.projectSlug) : null;
+      } catch {
+        adminUrl = null;
+      }
+      environments[i.env] = {
+        state: i.state,
+        project: i.projectSlug ? { slug: i.projectSlug, id: i.projectId, adminUrl } : null,
+        dsn: i.state === 'ready' ? openDsn(this.box, i.dsnSealed)?.public ?? null : null,
+        ...(i.error ? { error: i.error } : {}),
+        secret: i.secret,
+      };
+    }
+    return { app, module, enabled: attachment?.enabled ?? instances.some((i) => i.desired === 'present'), plan: attachment?.plan ?? instances[0]?.plan, environments };
+  }
+
+  async operation(id: string): Promise<Operation> {
+    const op = /^[0-9a-f-]{36}$/i.test(id) ? await this.store.getOperation(id) : null;
+    if (!op) throw new DomainError(ErrorCode.OperationNotFound, `No operation with id "${id}".`);
+    return op;
+  }
+
+  async audit(app: string, offset: number, limit: number): Promise<Page<Operation>> {
+    this.validateName('app', app);
+    return this.store.listOperations(app, offset, limit);
+  }
+
+  private validate(req: ToggleRequest): void {
+    this.validateName('app', req.app);
+    this.validateName('module', req.module);
+    if (typeof req.enabled !== 'boolean') throw new DomainError(ErrorCode.InvalidInput, '"enabled" must be true or false.');
+  }
+
+  private validateName(what: string, value: string): void {
+    if (!isDnsLabel(value)) {
+      throw new DomainError(ErrorCode.InvalidInput, `${what} "${value}" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit).`);
+    }
+  }
+}
+
+function normalizeEmails(list: string[]): string[] {
+  const out = [...new Set(list.map((e) => e.trim().toLowerCase()))].sort();
+  for (const e of out) {
+    if (!/^[^\s@]+@[^\s@]+$/.test(e)) throw new DomainError(ErrorCode.InvalidInput, `developers: "${e}" is not an e-mail address.`);
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+/** The domain model of svc-sentry: toggles, instances, keys and operations. No ORM or HTTP types here. */
+
+export const INSTANCE_STATES = ['pending', 'provisioning', 'ready', 'failed', 'deprovisioning', 'disabled'] as const;
+export type InstanceState = (typeof INSTANCE_STATES)[number];
+export type Desired = 'present' | 'absent';
+export type Protocol = 'rest' | 'bkpaas' | 'osb' | 'system';
+
+export interface TargetRequest {
+  cluster?: string;
+  namespace?: string;
+}
+
+/** The toggle: monitoring wanted for (app, module). */
+export interface Attachment {
+  id: string;
+  app: string;
+  module: string;
+  enabled: boolean;
+  plan: string;
+  developers: string[] | null;
+  targets: Record<string, TargetRequest> | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SecretLocation {
+  cluster: string;
+  namespace: string;
+  name: string;
+}
+
+/** One upstream project for (app, module, environment), desired and observed. */
+export interface Instance {
+  id: string;
+  app: string;
+  module: string;
+  env: string;
+  plan: string;
+  upstream: string | null;
+  desired: Desired;
+  state: InstanceState;
+  error: string | null;
+  /** Bumped on every change of desired state; the reconciler records the generation it converged. */
+  generation: number;
+  observedGeneration: number;
+  teamSlug: string | null;
+  projectSlug: string | null;
+  projectId: string | null;
+  /** Whether the recorded project was created by svc-sentry (or adopted as provably ours). */
+  projectOwned: boolean;
+  dsnSealed: string | null;
+  targetRequest: TargetRequest | null;
+  secret: SecretLocation | null;
+  developers: string[] | null;
+  membersSynced: string | null;
+  origin: Protocol;
+  /** Id given by a platform protocol (OSB instance id, BlueKing instance id). */
+  externalId: string | null;
+  parameters: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
+  reconciledAt: Date | null;
+}
+
+export type KeyState = 'pending' | 'active' | 'deleted';
+
+/** A client key svc-sentry created upstream for an instance (the primary DSN or an OSB binding). */
+export interface Key {
+  id: string;
+  instanceId: string;
+  purpose: string;
+  bindingId: string | null;
+  name: string;
+  upstreamKeyId: string | null;
+  desired: Desired;
+  state: KeyState;
+  dsnSealed: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type OperationState = 'in progress' | 'succeeded' | 'failed';
+
+/** One recorded request: the audit trail and what platform polling reads. */
+export interface Operation {
+  id: string;
+  kind: string;
+  app: string;
+  module: string | null;
+  protocol: Protocol;
+  actor: string;
+  originatingIdentity: Record<string, unknown> | null;
+  request: Record<string, unknown>;
+  /** instance id → generation the operation waits for. */
+  instances: Record<string, number>;
+  state: OperationState;
+  description: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** The DSNs of a key: the public form and the legacy `public:secret` form. */
+export interface Dsn {
+  public: string;
+  secret: string;
+}

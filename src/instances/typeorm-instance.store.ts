@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { ReconcileQueue, SqlExecutor } from '../reconcile/reconcile-queue';
+import { AttachmentEntity, InstanceEntity, KeyEntity, OperationEntity } from './entities';
+import { InstanceStore, ModuleTx, Page } from './instance-store';
+import { Attachment, Instance, Key, Operation, OperationState } from './model';
+
+/** InstanceStore on PostgreSQL through TypeORM. */
+@Injectable()
+export class TypeormInstanceStore extends InstanceStore {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly queue: ReconcileQueue,
+  ) {
+    super();
+  }
+
+  withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T> {
+    return this.ds.transaction(async (m) => {
+      // Serializes toggles of one app module across requests and replicas.
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`svc-sentry:module:${app}/${module}`]);
+      return fn(this.tx(m, app, module));
+    });
+  }
+
+  private tx(m: EntityManager, app: string, module: string): ModuleTx {
+    const db: SqlExecutor = {
+      executeSql: async (text, values) => ({ rows: (await m.query(text, values as unknown[] | undefined)) as any[] }),
+    };
+    return {
+      attachment: () => m.findOneBy(AttachmentEntity, { app, module }),
+      instances: () => m.find(InstanceEntity, { where: { app, module }, order: { env: 'ASC' } }),
+      saveAttachment: (a) => m.save(AttachmentEntity, a),
+      saveInstance: (i) => m.save(InstanceEntity, i),
+      createOperation: (o) => m.save(OperationEntity, { ...o, finishedAt: null }),
+      enqueue: (ids) => this.queue.enqueue(ids, db),
+    };
+  }
+
+  findAttachment(app: string, module: string): Promise<Attachment | null> {
+    return this.ds.manager.findOneBy(AttachmentEntity, { app, module });
+  }
+
+  findInstances(app: string, module: string): Promise<Instance[]> {
+    return this.ds.manager.find(InstanceEntity, { where: { app, module }, order: { env: 'ASC' } });
+  }
+
+  getInstance(id: string): Promise<Instance | null> {
+    return this.ds.manager.findOneBy(InstanceEntity, { id });
+  }
+
+  async updateInstance(id: string, patch: Partial<Instance>): Promise<Instance> {
+    await this.ds.manager.update(InstanceEntity, { id }, patch as any);
+    return this.ds.manager.findOneByOrFail(InstanceEntity, { id });
+  }
+
+  async listInstanceIdsForResync(): Promise<string[]> {
+    const rows: { id: string }[] = await this.ds.manager.query(
+      `SELECT id FROM instances WHERE NOT (desired = 'absent' AND state = 'disabled' AND observed_generation >= generation) ORDER BY updated_at`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  listKeys(instanceId: string): Promise<Key[]> {
+    return this.ds.manager.find(KeyEntity, { where: { instanceId }, order: { createdAt: 'ASC' } });
+  }
+
+  saveKey(k: Partial<Key> & Pick<Key, 'instanceId' | 'name'>): Promise<Key> {
+    return this.ds.manager.save(KeyEntity, k);
+  }
+
+  getOperation(id: string): Promise<Operation | null> {
+    return this.ds.manager.findOneBy(OperationEntity, { id });
+  }
+
+  async listOperations(app: string, offset: number, limit: number): Promise<Page<Operation>> {
+    const [items, total] = await this.ds.manager.findAndCount(OperationEntity, {
+      where: { app },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: offset,
+      take: limit,
+    });
+    return { items, total };
+  }
+
+  lastOperationFor(app: string, module: string): Promise<Operation | null> {
+    return this.ds.manager.findOne(OperationEntity, { where: { app, module }, order: { createdAt: 'DESC', id: 'DESC' } });
+  }
+
+  openOperationsFor(instanceId: string): Promise<Operation[]> {
+    return this.ds.manager
+      .createQueryBuilder(OperationEntity, 'o')
+      .where(`o.state = 'in progress'`)
+      .andWhere('o.instances ? :id', { id: instanceId })
+      .getMany();
+  }
+
+  async finishOperation(id: string, state: OperationState, description: string | null): Promise<void> {
+    await this.ds.manager.update(OperationEntity, { id, state: 'in progress' }, { state, description, finishedAt: new Date() });
+  }
+}

@@ -1,0 +1,66 @@
+import { Dsn } from '../instances/model';
+
+/** What an upstream can do; the reconciler skips steps an upstream cannot take. */
+export interface TrackerCapabilities {
+  teams: boolean;
+  members: boolean;
+  multipleKeys: boolean;
+  keyRateLimit: boolean;
+  projectDelete: boolean;
+}
+
+export interface UpstreamProject {
+  id: string;
+  slug: string;
+  teamSlugs: string[];
+}
+
+export interface UpstreamKey {
+  id: string;
+  name: string;
+  isActive: boolean;
+  dsn: Dsn;
+}
+
+export interface CreateProjectInput {
+  team: string;
+  slug: string;
+  platform: string;
+  defaultRules: boolean;
+}
+
+export interface CreateKeyInput {
+  name: string;
+  rateLimit?: { count: number; window: number };
+}
+
+/**
+ * Port to an error tracker (Sentry SaaS or self-hosted, GlitchTip, Bugsink). Methods are safe to
+ * repeat: create* returns `null` when the thing already exists (HTTP 409) so the caller can read
+ * and decide whether to adopt it. Transient failures throw DomainError(UpstreamUnavailable|UpstreamRateLimited, retryable).
+ */
+export abstract class ErrorTracker {
+  abstract readonly name: string;
+  abstract readonly capabilities: TrackerCapabilities;
+
+  /** Cheap reachability and credential check for /readyz. */
+  abstract ping(): Promise<void>;
+
+  abstract ensureTeam(slug: string): Promise<'created' | 'exists'>;
+  /** Makes the team's members exactly these e-mails (adds and removes). */
+  abstract syncTeamMembers(team: string, emails: string[]): Promise<void>;
+
+  abstract getProject(slug: string): Promise<UpstreamProject | null>;
+  abstract createProject(input: CreateProjectInput): Promise<UpstreamProject | null>;
+  /** Schedules deletion (async upstream); absent is fine. */
+  abstract deleteProject(slug: string): Promise<void>;
+
+  abstract listKeys(project: string): Promise<UpstreamKey[]>;
+  abstract getKey(project: string, keyId: string): Promise<UpstreamKey | null>;
+  abstract createKey(project: string, input: CreateKeyInput): Promise<UpstreamKey>;
+  /** Deletes a key svc-sentry created; absent is fine. */
+  abstract deleteKey(project: string, keyId: string): Promise<void>;
+
+  /** A link for humans to the project's page upstream. */
+  abstract projectUrl(slug: string): string;
+}

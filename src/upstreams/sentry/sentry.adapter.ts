@@ -1,0 +1,170 @@
+import { DomainError, ErrorCode } from '../../common/domain-error';
+import { UpstreamConfig } from '../../config/config.schema';
+import {
+  CreateKeyInput, CreateProjectInput, ErrorTracker, TrackerCapabilities, UpstreamKey, UpstreamProject,
+} from '../error-tracker.port';
+import { HttpResponse, UpstreamHttp } from '../http-client';
+import { limiterFor } from '../rate-limiter';
+
+interface SentryKeyBody {
+  id: string;
+  name: string;
+  isActive: boolean;
+  dsn: { public: string; secret: string };
+}
+
+/**
+ * Sentry (SaaS or self-hosted) through its Web API `/api/0/`: bearer token, region base from the
+ * organization's `links.regionUrl`, `Link` pagination, per-organization pacing and 429 back-off,
+ * 409 = already exists, async project delete (204).
+ */
+export class SentryTracker extends ErrorTracker {
+  readonly capabilities: TrackerCapabilities = { teams: true, members: true, multipleKeys: true, keyRateLimit: true, projectDelete: true };
+  readonly name: string;
+  private readonly http: UpstreamHttp;
+  private readonly base: string;
+  private region?: Promise<string>;
+
+  constructor(private readonly cfg: UpstreamConfig) {
+    super();
+    this.name = cfg.name;
+    this.base = cfg.url.replace(/\/+$/, '');
+    this.http = new UpstreamHttp({
+      upstream: cfg.name,
+      token: cfg.token,
+      timeoutMs: cfg.timeoutMs,
+      limiter: limiterFor(`${this.base}|${cfg.org}`, cfg.rateLimitPerSecond),
+    });
+  }
+
+  private get org() {
+    return encodeURIComponent(this.cfg.org);
+  }
+
+  /** The API base of the organization's region (`links.regionUrl`), resolved once. */
+  private api(): Promise<string> {
+    this.region ??= (async () => {
+      const url = `${this.base}/api/0/organizations/${this.org}/`;
+      const res = await this.http.request('GET', url);
+      if (res.status !== 200) UpstreamHttp.fail(this.name, 'GET', url, res);
+      const regionUrl = typeof res.body?.links?.regionUrl === 'string' ? res.body.links.regionUrl : this.base;
+      return `${regionUrl.replace(/\/+$/, '')}/api/0`;
+    })().catch((e) => {
+      this.region = undefined;
+      throw e;
+    });
+    return this.region;
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<{ res: HttpResponse; url: string }> {
+    const url = `${await this.api()}${path}`;
+    return { res: await this.http.request(method, url, body), url };
+  }
+
+  async ping(): Promise<void> {
+    this.region = undefined;
+    await this.api();
+  }
+
+  async ensureTeam(slug: string): Promise<'created' | 'exists'> {
+    const { res, url } = await this.call('POST', `/organizations/${this.org}/teams/`, { slug });
+    if (res.status === 201) return 'created';
+    // Sentry documents 404 "A team with this slug already exists" but answers 409: both mean "exists".
+    if (res.status === 409 || (res.status === 404 && /already exists/i.test(res.body?.detail ?? ''))) return 'exists';
+    UpstreamHttp.fail(this.name, 'POST', url, res);
+  }
+
+  /**
+   * Team membership through Sentry's member endpoints: team members are organization members, so a
+   * developer who is not in the organization yet is skipped (reported in the result), never invited.
+   */
+  async syncTeamMembers(team: string, emails: string[]): Promise<void> {
+    const api = await this.api();
+    const current = await this.http.paginate<{ id: string; email: string }>(`${api}/teams/${this.org}/${encodeURIComponent(team)}/members/`);
+    const have = new Map(current.map((m) => [m.email.toLowerCase(), String(m.id)]));
+    const want = new Set(emails.map((e) => e.toLowerCase()));
+    const membership = (memberId: string) => `/organizations/${this.org}/members/${encodeURIComponent(memberId)}/teams/${encodeURIComponent(team)}/`;
+    for (const email of want) {
+      if (have.has(email)) continue;
+      const found = await this.http.paginate<{ id: string; email: string }>(
+        `${api}/organizations/${this.org}/members/?query=${encodeURIComponent(`email:${email}`)}`,
+      );
+      const member = found.find((m) => m.email?.toLowerCase() === email);
+      if (!member) continue;
+      const { res, url } = await this.call('POST', membership(String(member.id)));
+      if (res.status >= 300 && res.status !== 409) UpstreamHttp.fail(this.name, 'POST', url, res);
+    }
+    for (const [email, id] of have) {
+      if (want.has(email)) continue;
+      const { res, url } = await this.call('DELETE', membership(id));
+      if (res.status >= 300 && res.status !== 404) UpstreamHttp.fail(this.name, 'DELETE', url, res);
+    }
+  }
+
+  async getProject(slug: string): Promise<UpstreamProject | null> {
+    const { res, url } = await this.call('GET', `/projects/${this.org}/${encodeURIComponent(slug)}/`);
+    if (res.status === 404) return null;
+    if (res.status !== 200) UpstreamHttp.fail(this.name, 'GET', url, res);
+    return toProject(res.body);
+  }
+
+  async createProject(input: CreateProjectInput): Promise<UpstreamProject | null> {
+    const { res, url } = await this.call('POST', `/teams/${this.org}/${encodeURIComponent(input.team)}/projects/`, {
+      name: input.slug,
+      slug: input.slug,
+      platform: input.platform,
+      default_rules: input.defaultRules,
+    });
+    if (res.status === 201) return toProject(res.body);
+    if (res.status === 409) return null;
+    UpstreamHttp.fail(this.name, 'POST', url, res);
+  }
+
+  async deleteProject(slug: string): Promise<void> {
+    const { res, url } = await this.call('DELETE', `/projects/${this.org}/${encodeURIComponent(slug)}/`);
+    if (res.status !== 204 && res.status !== 202 && res.status !== 404) UpstreamHttp.fail(this.name, 'DELETE', url, res);
+  }
+
+  async listKeys(project: string): Promise<UpstreamKey[]> {
+    const keys = await this.http.paginate<SentryKeyBody>(`${await this.api()}/projects/${this.org}/${encodeURIComponent(project)}/keys/`);
+    return keys.map(toKey);
+  }
+
+  async getKey(project: string, keyId: string): Promise<UpstreamKey | null> {
+    const { res, url } = await this.call('GET', `/projects/${this.org}/${encodeURIComponent(project)}/keys/${encodeURIComponent(keyId)}/`);
+    if (res.status === 404) return null;
+    if (res.status !== 200) UpstreamHttp.fail(this.name, 'GET', url, res);
+    return toKey(res.body);
+  }
+
+  async createKey(project: string, input: CreateKeyInput): Promise<UpstreamKey> {
+    const { res, url } = await this.call('POST', `/projects/${this.org}/${encodeURIComponent(project)}/keys/`, {
+      name: input.name,
+      ...(input.rateLimit ? { rateLimit: input.rateLimit } : {}),
+    });
+    if (res.status !== 201 && res.status !== 200) UpstreamHttp.fail(this.name, 'POST', url, res);
+    return toKey(res.body);
+  }
+
+  async deleteKey(project: string, keyId: string): Promise<void> {
+    const { res, url } = await this.call('DELETE', `/projects/${this.org}/${encodeURIComponent(project)}/keys/${encodeURIComponent(keyId)}/`);
+    if (res.status !== 204 && res.status !== 404) UpstreamHttp.fail(this.name, 'DELETE', url, res);
+  }
+
+  projectUrl(slug: string): string {
+    return `${this.base}/organizations/${this.org}/projects/${encodeURIComponent(slug)}/`;
+  }
+}
+
+function toProject(body: any): UpstreamProject {
+  if (!body || body.id === undefined || typeof body.slug !== 'string') {
+    throw new DomainError(ErrorCode.UpstreamRejected, 'upstream returned a project without id or slug');
+  }
+  const teams = Array.isArray(body.teams) ? body.teams : body.team ? [body.team] : [];
+  return { id: String(body.id), slug: body.slug, teamSlugs: teams.map((t: any) => t?.slug).filter(Boolean) };
+}
+
+function toKey(body: SentryKeyBody): UpstreamKey {
+  if (!body?.id || !body.dsn?.public) throw new DomainError(ErrorCode.UpstreamRejected, 'upstream returned a key without id or DSN');
+  return { id: String(body.id), name: body.name ?? '', isActive: body.isActive !== false, dsn: { public: body.dsn.public, secret: body.dsn.secret ?? body.dsn.public } };
+}
