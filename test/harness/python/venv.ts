@@ -1,0 +1,104 @@
+/**
+ * Cached Python virtualenvs for tests: `python3 -m venv` + pip from PyPI, under the repo's git-ignored `.cache/`,
+ * keyed by a hash of the requirement list and the interpreter version. A second run with the same list reuses it.
+ *
+ * Without python3 (or its venv module): under CI=true that is an error; elsewhere the caller gets
+ * `{ available: false, reason }` saying what is missing, and skips.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export type Venv =
+  | { available: true; dir: string; python: string; reused: boolean; requirements: string[] }
+  | { available: false; reason: string };
+
+export interface VenvOptions {
+  /** Where venvs live; default `<repo>/.cache/python-venvs`. */
+  cacheDir?: string;
+  /** Interpreter to build from; default `python3`. */
+  python?: string;
+  /** How long pip may take (ms); default 15 minutes. */
+  timeoutMs?: number;
+}
+
+/** The repository root: the nearest folder up from here with svc-sentry's package.json. */
+export function repoRoot(from = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'svc-sentry') return dir;
+    if (dirname(dir) === dir) throw new Error(`no svc-sentry package.json above ${from}`);
+  }
+}
+
+function missing(reason: string): Venv {
+  if (process.env.CI === 'true') throw new Error(`${reason} (required under CI=true)`);
+  return { available: false, reason };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Take a lock directory; a lock older than the pip timeout is considered stale. */
+async function withLock<T>(lock: string, staleMs: number, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if (e?.code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > staleMs) rmdirSync(lock);
+      } catch {
+        /* raced with its owner */
+      }
+      await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export async function ensureVenv(requirements: string[], options: VenvOptions = {}): Promise<Venv> {
+  const python = options.python ?? 'python3';
+  const version = spawnSync(python, ['-c', 'import sys, venv; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
+    const what = version.error ? `${python} not found on PATH` : `${python} has no venv module (${(version.stderr || '').trim().split('\n').pop()})`;
+    return missing(`${what}: install Python 3 with venv and pip (e.g. apt-get install python3 python3-venv) to run the Python tests`);
+  }
+  const reqs = [...new Set(requirements.map((r) => r.trim()).filter(Boolean))].sort();
+  const key = createHash('sha256').update(`${version.stdout.trim()}\n${reqs.join('\n')}`).digest('hex').slice(0, 16);
+  const cacheDir = options.cacheDir ?? join(repoRoot(), '.cache', 'python-venvs');
+  const dir = join(cacheDir, key);
+  const ready = join(dir, '.svc-sentry-ready');
+  const venvPython = join(dir, 'bin', 'python');
+  if (existsSync(ready)) return { available: true, dir, python: venvPython, reused: true, requirements: reqs };
+
+  mkdirSync(cacheDir, { recursive: true });
+  const timeout = options.timeoutMs ?? 15 * 60 * 1000;
+  return withLock(`${dir}.lock`, timeout, async () => {
+    if (existsSync(ready)) return { available: true as const, dir, python: venvPython, reused: true, requirements: reqs };
+    rmSync(dir, { recursive: true, force: true }); // a half-built venv from an interrupted run
+    try {
+      await run(python, ['-m', 'venv', dir], { timeout: 120_000 });
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      return missing(`${python} -m venv failed (${String(e?.stderr || e?.message).trim().split('\n').pop()}): install python3-venv`);
+    }
+    const pip = [venvPython, '-m', 'pip', '--disable-pip-version-check', '--no-input'];
+    try {
+      if (reqs.length) await run(pip[0], [...pip.slice(1), 'install', '--quiet', ...reqs], { timeout, maxBuffer: 32 * 1024 * 1024 });
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`pip install ${reqs.join(' ')} failed: ${String(e?.stderr || e?.message).trim().slice(-2000)}`);
+    }
+    writeFileSync(ready, JSON.stringify({ requirements: reqs, python: version.stdout.trim(), createdAt: new Date().toISOString() }, null, 2));
+    return { available: true as const, dir, python: venvPython, reused: false, requirements: reqs };
+  });
+}
