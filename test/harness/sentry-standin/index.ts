@@ -10,6 +10,7 @@ import { errorReply, HttpError, parseJson, readBody, type Reply, send } from './
 import { handleIngest, INGEST_PATH } from './ingest';
 import { FixedWindowLimiter, tooManyBody } from './limiter';
 import { compile, match } from './router';
+import { memberRoutes } from './routes-members';
 import { orgRoutes } from './routes-org';
 import { projectRoutes } from './routes-projects';
 import { StandinStore } from './state';
@@ -24,7 +25,7 @@ import {
 
 export * from './types';
 
-const ROUTES = compile([...orgRoutes, ...projectRoutes]);
+const ROUTES = compile([...orgRoutes, ...memberRoutes, ...projectRoutes]);
 const FAULT_KEYS: Array<keyof StandinFaults> = [
   'errorRate',
   'rateLimit429Rate',
@@ -53,6 +54,7 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
   };
   setFaults(opts);
   const pageSize = opts.pageSize ?? 100;
+  for (const [org, emails] of Object.entries(opts.orgMembers ?? {})) for (const e of emails) store.addMember(org, e);
   const limiter = new FixedWindowLimiter();
   let stats = emptyStats();
   const sockets = new Set<Socket>();
@@ -208,6 +210,8 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
       createProjectOutOfBand: (org, teamSlug, slug) =>
         copy(store.createProject(org, store.requireTeam(org, teamSlug), { slug, name: slug, platform: 'other', defaultRules: true })),
       teamMembers: (org, teamSlug) => [...store.requireTeam(org, teamSlug).members],
+      orgMembers: (org) => store.members(org).map((m) => m.email),
+      addOrgMember: (org, email) => store.addMember(org, email),
     },
     waitForEvent: (pred, timeoutMs = 5000) => {
       const already = store.events.find(pred);

@@ -1,18 +1,9 @@
-/** Organization, team and team-member routes. */
+/** Organization and team routes. */
 import { HttpError, notFound } from './http-util';
 import { paginate } from './pagination';
-import { admin, checkSlug, type Ctx, FieldErrors, read, requireObjectBody, type Route, tooLong, write } from './router';
+import { checkSlug, FieldErrors, read, requireObjectBody, type Route, tooLong, write } from './router';
 import { slugify } from './state';
-import type { Team } from './types';
-import { memberView, orgView, teamView } from './views';
-
-const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
-function team(ctx: Ctx): Team {
-  const t = ctx.store.team(ctx.org.slug, ctx.params.team);
-  if (!t) throw notFound('Team not found.');
-  return t;
-}
+import { orgView, teamView } from './views';
 
 export const orgRoutes: Route[] = [
   {
@@ -61,48 +52,10 @@ export const orgRoutes: Route[] = [
     template: '/teams/:org/:team/',
     name: 'GET /teams',
     scopes: read('team'),
-    handler: (ctx) => ({ status: 200, body: teamView(team(ctx)) }),
-  },
-  // Stand-in simplification of Sentry's organization-member endpoints: team members by e-mail.
-  {
-    method: 'GET',
-    template: '/teams/:org/:team/members/',
-    name: 'GET /teams/members',
-    scopes: [...read('team'), ...read('member')],
     handler: (ctx) => {
-      const t = team(ctx);
-      const page = paginate(t.members, ctx.url, ctx.baseUrl, ctx.pageSize);
-      return { status: 200, body: page.items.map((e) => memberView(t, e)), headers: { Link: page.link } };
-    },
-  },
-  {
-    method: 'POST',
-    template: '/teams/:org/:team/members/',
-    name: 'POST /teams/members',
-    scopes: [...write('team'), ...write('member'), ...write('org')],
-    handler: (ctx) => {
-      const body = requireObjectBody(ctx.body);
-      const t = team(ctx);
-      if (typeof body.email !== 'string' || !EMAIL_RE.test(body.email)) {
-        throw new HttpError(400, { email: ['Enter a valid email address.'] });
-      }
-      const email = body.email.toLowerCase();
-      if (t.members.includes(email)) return { status: 200, body: memberView(t, email) };
-      t.members.push(email);
-      return { status: 201, body: memberView(t, email) };
-    },
-  },
-  {
-    method: 'DELETE',
-    template: '/teams/:org/:team/members/:email/',
-    name: 'DELETE /teams/members/:email',
-    scopes: [...admin('team'), ...admin('member'), ...admin('org')],
-    handler: (ctx) => {
-      const t = team(ctx);
-      const i = t.members.indexOf(ctx.params.email.toLowerCase());
-      if (i < 0) throw notFound();
-      t.members.splice(i, 1);
-      return { status: 204 };
+      const t = ctx.store.team(ctx.org.slug, ctx.params.team);
+      if (!t) throw notFound('Team not found.');
+      return { status: 200, body: teamView(t) };
     },
   },
 ];

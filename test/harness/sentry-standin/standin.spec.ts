@@ -98,6 +98,20 @@ describe('Sentry stand-in', () => {
     expect(s.state.teamMembers('acme', 'backend')).toEqual([]);
   });
 
+  it("supports Sentry's member endpoints: org member search and member-team add/remove", async () => {
+    const id = s.state.addOrgMember('acme', 'Dev@Example.com');
+    s.state.addOrgMember('acme', 'other@example.com');
+    const found = await api('GET', `/organizations/acme/members/?query=${encodeURIComponent('email:dev@example.com')}`);
+    expect(found.json.map((m: any) => [m.id, m.email])).toEqual([[id, 'dev@example.com']]);
+    expect((await api('POST', `/organizations/acme/members/${id}/teams/frontend/`)).status).toBe(201);
+    expect((await api('POST', `/organizations/acme/members/${id}/teams/frontend/`)).status).toBe(204);
+    expect((await api('POST', '/organizations/acme/members/999999/teams/frontend/')).status).toBe(404);
+    expect((await api('GET', '/teams/acme/frontend/members/')).json.map((m: any) => m.id)).toEqual([id]);
+    expect((await api('DELETE', `/organizations/acme/members/${id}/teams/frontend/`)).status).toBe(200);
+    expect(s.state.teamMembers('acme', 'frontend')).toEqual([]);
+    expect(s.state.orgMembers('acme')).toEqual(expect.arrayContaining(['dev@example.com', 'other@example.com', 'ann@example.com']));
+  });
+
   it('creates a project with an auto-created Default key, validates fields, 409 on duplicate slug', async () => {
     const r = await api('POST', '/teams/acme/backend/projects/', { name: 'Shop API', slug: 'shop-api', platform: 'python-django', default_rules: false });
     expect(r.status).toBe(201);

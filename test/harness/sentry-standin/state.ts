@@ -30,6 +30,9 @@ export class StandinStore {
   private readonly projectList: Project[] = [];
   private readonly keyList: Key[] = [];
   readonly events: ReceivedEvent[] = [];
+  /** org → (email → organization member id). */
+  private readonly orgMembers = new Map<string, Map<string, string>>();
+  private nextMemberId = 1001;
   private nextTeamId = 4500001;
   private nextProjectId = 4505281256090001;
   private deletedSeq = 0;
@@ -40,6 +43,25 @@ export class StandinStore {
 
   org(idOrSlug: string): Org | undefined {
     return this.orgs.get(idOrSlug) ?? [...this.orgs.values()].find((o) => o.id === idOrSlug);
+  }
+
+  // ---- organization members (by lower-cased e-mail) ----
+  members(org: string): Array<{ id: string; email: string }> {
+    return [...(this.orgMembers.get(org) ?? new Map<string, string>())].map(([email, id]) => ({ id, email }));
+  }
+
+  memberId(org: string, email: string): string | undefined {
+    return this.orgMembers.get(org)?.get(email.toLowerCase());
+  }
+
+  /** Adds (idempotently) an organization member; returns its id. */
+  addMember(org: string, email: string): string {
+    let m = this.orgMembers.get(org);
+    if (!m) this.orgMembers.set(org, (m = new Map()));
+    const e = email.toLowerCase();
+    let id = m.get(e);
+    if (!id) m.set(e, (id = String(this.nextMemberId++)));
+    return id;
   }
 
   // ---- teams ----

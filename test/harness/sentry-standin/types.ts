@@ -33,6 +33,8 @@ export interface StandinOptions extends StandinFaults {
   tokens?: Record<string, string[]>;
   /** List page size (default 100). `?per_page=` (≤100) overrides it per request. */
   pageSize?: number;
+  /** Stand-in extra: organization members to seed, org → e-mails (needed by Sentry's own member endpoints). */
+  orgMembers?: Record<string, string[]>;
 }
 
 export interface Org {
@@ -134,6 +136,9 @@ export interface StandinStateApi {
   deleteProjectOutOfBand(org: string, projectSlug: string): void;
   createProjectOutOfBand(org: string, teamSlug: string, slug: string): Project;
   teamMembers(org: string, teamSlug: string): string[];
+  /** Stand-in extras: organization membership (lower-cased e-mails); addOrgMember returns the member id. */
+  orgMembers(org: string): string[];
+  addOrgMember(org: string, email: string): string;
 }
 
 export interface SentryStandin {

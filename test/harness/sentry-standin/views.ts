@@ -34,8 +34,20 @@ export function teamView(team: Team): Record<string, unknown> {
   };
 }
 
-export function memberView(team: Team, email: string): Record<string, unknown> {
-  return { id: `${team.id}:${email}`, email, name: email, role: 'member', teamRole: 'contributor', pending: false };
+/** Organization member (also used for team member lists). */
+export function memberView(store: StandinStore, org: string, email: string): Record<string, unknown> {
+  const teams = store.teams(org).filter((t) => t.members.includes(email));
+  return {
+    id: store.memberId(org, email) ?? null,
+    email,
+    name: email,
+    role: 'member',
+    orgRole: 'member',
+    pending: false,
+    expired: false,
+    teams: teams.map((t) => t.slug),
+    teamRoles: teams.map((t) => ({ teamSlug: t.slug, role: null })),
+  };
 }
 
 function teamRef(store: StandinStore, id: string): Record<string, unknown> | null {
