@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { runMigrations } from '../../src/database/database';
+
+/** A fresh, migrated database on the test PostgreSQL (one per suite, so suites never see each other's rows). */
+export async function freshDatabase(prefix = 't'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.SVC_SENTRY_TEST_DATABASE_URL;
+  if (!base) throw new Error('SVC_SENTRY_TEST_DATABASE_URL is not set: run the suites through Jest (globalSetup starts PostgreSQL)');
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client(base);
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  await runMigrations(url);
+  return {
+    url,
+    drop: async () => {
+      const c = new Client(base);
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** Runs one query against a database and returns its rows (for assertions on what was written). */
+export async function query<T = any>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new Client(url);
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
