@@ -3,6 +3,7 @@ import {
   ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min,
   ValidateNested,
 } from 'class-validator';
+import { KubernetesConfig } from '../kubernetes/kubernetes.config';
 
 /** The validated configuration of svc-sentry: YAML (SVC_SENTRY_CONFIG) merged with environment variables. */
 
@@ -152,4 +153,8 @@ export class AppConfig {
   /** Base URL of this service as users reach it (links in responses); optional. */
   @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
   publicUrl?: string;
+
+  /** Clusters, namespace template, Pod label keys, rollout and the admission webhook (src/kubernetes/kubernetes.config.ts). */
+  @ValidateNested() @Type(() => KubernetesConfig)
+  kubernetes: KubernetesConfig = new KubernetesConfig();
 }

@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { AppConfig } from './config.schema';
+import { KUBERNETES_ENV_VARS } from '../kubernetes/kubernetes.config';
 
 /** Where each environment variable lands in the config tree (also used to name bad values). */
 export const ENV_VARS: Record<string, string> = {
@@ -27,6 +28,7 @@ export const ENV_VARS: Record<string, string> = {
   SVC_SENTRY_RESYNC_INTERVAL: 'reconcile.resyncIntervalSeconds',
   SVC_SENTRY_POLL_INTERVAL: 'reconcile.pollingIntervalSeconds',
   SVC_SENTRY_JOB_EXPIRE_SECONDS: 'reconcile.jobExpireSeconds',
+  ...KUBERNETES_ENV_VARS,
 };
 
 const LIST_VARS = new Set(['SVC_SENTRY_API_TOKENS', 'SVC_SENTRY_ENVIRONMENTS']);
