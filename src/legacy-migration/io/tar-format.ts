@@ -13,7 +13,7 @@ function gunzipLimited(gz: Buffer, limits: Limits): Buffer {
   try {
     return gunzipSync(gz, { maxOutputLength: max });
   } catch (e) {
-    if (e instanceof RangeError || /maxOutputLength|buffer length/i.test(String(e?.message))) {
+    if (e?.code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|larger than|buffer length/i.test(String(e?.message))) {
       throw new DomainError(ErrorCode.PayloadTooLarge, `The archive unpacks to more than ${Math.round(max / 1024 / 1024)} MiB; refused. Nothing was changed.`);
     }
     throw new DomainError(ErrorCode.InvalidInput, `The .tar.gz is not valid gzip: ${e?.message}. Nothing was changed.`);

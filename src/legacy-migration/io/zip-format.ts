@@ -23,7 +23,12 @@ export function readZip(buf: Buffer, limits: Limits): Map<string, TreeFile> {
     const unixMode = (entry.attr >>> 16) & 0xffff;
     const declared = entry.header.size;
     budget.add(path, (unixMode & S_IFMT) === S_IFLNK ? 0 : declared);
-    const data = entry.getData();
+    let data: Buffer;
+    try {
+      data = entry.getData();
+    } catch (e) {
+      throw new DomainError(ErrorCode.InvalidInput, `Zip entry ${path} cannot be inflated (${e?.message ?? e}); refused. Nothing was changed.`, { entry: path });
+    }
     if (data.length !== declared) {
       throw new DomainError(ErrorCode.InvalidInput, `Zip entry ${path} inflates to ${data.length} bytes, not the ${declared} it declares; refused. Nothing was changed.`, { entry: path });
     }
