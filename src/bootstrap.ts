@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { json } from 'express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,12 +9,18 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AppModule, Runtime } from './app.module';
 import { buildOpenApi } from './api/openapi';
-import { ProblemFilter } from './api/problem.filter';
+import { bodyParserProblems, ProblemFilter } from './api/problem.filter';
 import { validationPipe } from './api/validation';
 
 /** Builds the Nest application (used by main.ts and by the e2e suites). */
 export async function createApp(rt: Runtime, opts: { logger?: boolean } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(rt), { bufferLogs: true, logger: opts.logger === false ? false : undefined });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(rt), {
+    bufferLogs: true,
+    bodyParser: false,
+    logger: opts.logger === false ? false : undefined,
+  });
+  // JSON bodies (1 MB max); parse failures become problem+json (MalformedJson) instead of Nest's generic 400.
+  app.use(json({ limit: '1mb', type: ['application/json', 'application/*+json'] }), bodyParserProblems);
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(validationPipe);
