@@ -5,7 +5,6 @@ import { checkLinkInside, Limits, safeEntryPath, SizeBudget } from './limits';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
-const S_IFREG = 0o100000;
 
 /** Read a .zip into a tree with the same checks as tar; sizes come from the central directory before inflating. */
 export function readZip(buf: Buffer, limits: Limits): Map<string, TreeFile> {
@@ -47,9 +46,11 @@ export function writeZip(tree: FileTree): Buffer {
   const zip = new AdmZip();
   for (const f of [...tree.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     if (f.symlinkTarget !== undefined) {
-      zip.addFile(f.path, Buffer.from(f.symlinkTarget, 'utf8'), '', ((S_IFLNK | 0o777) << 16) >>> 0);
+      // adm-zip's addFile takes permission bits only and always marks a regular file: set the type afterwards.
+      const entry = zip.addFile(f.path, Buffer.from(f.symlinkTarget, 'utf8'), '', 0o777);
+      entry.attr = ((S_IFLNK | 0o777) << 16) >>> 0;
     } else {
-      zip.addFile(f.path, f.data, '', ((S_IFREG | f.mode) << 16) >>> 0);
+      zip.addFile(f.path, f.data, '', f.mode & 0o7777);
     }
   }
   return zip.toBuffer();
