@@ -4,6 +4,8 @@ import { validateSync, ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { AppConfig } from './config.schema';
 import { KUBERNETES_ENV_VARS } from '../kubernetes/kubernetes.config';
+import { BKPAAS_ENV_VARS } from '../bkpaas/bkpaas.config';
+import { OSB_ENV_VARS } from '../osb/osb.config';
 
 /** Where each environment variable lands in the config tree (also used to name bad values). */
 export const ENV_VARS: Record<string, string> = {
@@ -22,6 +24,7 @@ export const ENV_VARS: Record<string, string> = {
   SVC_SENTRY_UPSTREAM_TOKEN: 'upstreams.default.token',
   SVC_SENTRY_UPSTREAM_ORG: 'upstreams.default.org',
   SVC_SENTRY_UPSTREAM_RATE_LIMIT: 'upstreams.default.rateLimitPerSecond',
+  SVC_SENTRY_UPSTREAM_TIMEOUT_MS: 'upstreams.default.timeoutMs',
   SVC_SENTRY_RECONCILE_RETRY_LIMIT: 'reconcile.retryLimit',
   SVC_SENTRY_RECONCILE_RETRY_DELAY: 'reconcile.retryDelaySeconds',
   SVC_SENTRY_RECONCILE_CONCURRENCY: 'reconcile.concurrency',
@@ -29,11 +32,13 @@ export const ENV_VARS: Record<string, string> = {
   SVC_SENTRY_POLL_INTERVAL: 'reconcile.pollingIntervalSeconds',
   SVC_SENTRY_JOB_EXPIRE_SECONDS: 'reconcile.jobExpireSeconds',
   ...KUBERNETES_ENV_VARS,
+  ...BKPAAS_ENV_VARS,
+  ...OSB_ENV_VARS,
 };
 
 const LIST_VARS = new Set(['SVC_SENTRY_API_TOKENS', 'SVC_SENTRY_ENVIRONMENTS']);
 const NUMBER_PATHS = /(^port$|rateLimitPerSecond|retryLimit|retryDelaySeconds|concurrency|resyncIntervalSeconds|pollingIntervalSeconds|jobExpireSeconds|timeoutMs)$/;
-const SECRET_PATHS = /(token|encryptionKey|apiTokens|databaseUrl)/i;
+const SECRET_PATHS = /(token|encryptionKey|apiTokens|databaseUrl|jwtClients|password)/i;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
