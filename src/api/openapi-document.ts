@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CatalogService } from '../catalog/catalog.service';
+import { BearerTokenGuard } from '../common/auth/bearer-token.guard';
+import { AppConfig } from '../config/config.schema';
+import { InstancesService } from '../instances/instances.service';
+import { MonitoringController } from './monitoring.controller';
+import { buildOpenApi } from './openapi';
+import { OperationsController } from './operations.controller';
+
+/** The REST controllers alone (no database), enough for Swagger to read their decorators. */
+@Module({
+  controllers: [MonitoringController, OperationsController],
+  providers: [
+    { provide: AppConfig, useValue: new AppConfig() },
+    { provide: InstancesService, useValue: {} },
+    { provide: CatalogService, useValue: {} },
+    BearerTokenGuard,
+  ],
+})
+class OpenApiModule {}
+
+/** The OpenAPI document as the stable, pretty-printed JSON that is checked in as openapi.json. */
+export async function openApiJson(): Promise<string> {
+  const app = await NestFactory.create(OpenApiModule, { logger: false });
+  try {
+    return `${JSON.stringify(buildOpenApi(app), null, 2)}\n`;
+  } finally {
+    await app.close();
+  }
+}
