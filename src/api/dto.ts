@@ -34,13 +34,13 @@ export class ToggleMonitoringDto {
 }
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ type: Number, default: 0, minimum: 0 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(0)
-  offset = 0;
+  offset: number = 0;
 
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({ type: Number, default: 20, minimum: 1, maximum: 100 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
-  limit = 20;
+  limit: number = 20;
 }
 
 export class ProjectRefDto {
