@@ -4,6 +4,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { KubernetesConfig } from '../kubernetes/kubernetes.config';
+import { BkpaasConfig } from '../bkpaas/bkpaas.config';
+import { OsbConfig } from '../osb/osb.config';
 
 /** The validated configuration of svc-sentry: YAML (SVC_SENTRY_CONFIG) merged with environment variables. */
 
@@ -157,4 +159,12 @@ export class AppConfig {
   /** Clusters, namespace template, Pod label keys, rollout and the admission webhook (src/kubernetes/kubernetes.config.ts). */
   @ValidateNested() @Type(() => KubernetesConfig)
   kubernetes: KubernetesConfig = new KubernetesConfig();
+
+  /** BlueKing remote-service protocol (src/bkpaas/bkpaas.config.ts). */
+  @ValidateNested() @Type(() => BkpaasConfig)
+  bkpaas: BkpaasConfig = new BkpaasConfig();
+
+  /** Open Service Broker API (src/osb/osb.config.ts). */
+  @ValidateNested() @Type(() => OsbConfig)
+  osb: OsbConfig = new OsbConfig();
 }
