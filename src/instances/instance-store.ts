@@ -1,4 +1,4 @@
-import { Attachment, Instance, Key, Operation, OperationState } from './model';
+import { Attachment, Instance, Key, Operation, OperationState, Protocol } from './model';
 
 /** Writes made while holding the lock of one (app, module): they commit together with the enqueued jobs. */
 export interface ModuleTx {
@@ -6,6 +6,8 @@ export interface ModuleTx {
   instances(): Promise<Instance[]>;
   saveAttachment(a: Partial<Attachment> & Pick<Attachment, 'app' | 'module'>): Promise<Attachment>;
   saveInstance(i: Partial<Instance> & Pick<Instance, 'app' | 'module' | 'env'>): Promise<Instance>;
+  keys(instanceId: string): Promise<Key[]>;
+  saveKey(k: Partial<Key> & Pick<Key, 'instanceId' | 'name'>): Promise<Key>;
   createOperation(o: Omit<Operation, 'id' | 'createdAt' | 'updatedAt' | 'finishedAt'>): Promise<Operation>;
   /** Asks the reconciler to converge these instances once the transaction commits. */
   enqueue(instanceIds: string[]): Promise<void>;
@@ -22,6 +24,8 @@ export abstract class InstanceStore {
   abstract findAttachment(app: string, module: string): Promise<Attachment | null>;
   abstract findInstances(app: string, module: string): Promise<Instance[]>;
   abstract getInstance(id: string): Promise<Instance | null>;
+  /** The instance a platform protocol knows by its own id (OSB / BlueKing instance id). */
+  abstract findByExternalId(origin: Protocol, externalId: string): Promise<Instance | null>;
   abstract updateInstance(id: string, patch: Partial<Instance>): Promise<Instance>;
   /** Ids of every instance that is not disabled-and-converged (what a resync walks). */
   abstract listInstanceIdsForResync(): Promise<string[]>;
@@ -31,5 +35,7 @@ export abstract class InstanceStore {
   abstract listOperations(app: string, offset: number, limit: number): Promise<Page<Operation>>;
   abstract lastOperationFor(app: string, module: string): Promise<Operation | null>;
   abstract openOperationsFor(instanceId: string): Promise<Operation[]>;
+  /** The latest operation that touched the instance (with bindingId: of that binding; with null: not of a binding). */
+  abstract latestOperationFor(instanceId: string, bindingId?: string | null): Promise<Operation | null>;
   abstract finishOperation(id: string, state: OperationState, description: string | null): Promise<void>;
 }

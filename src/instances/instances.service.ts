@@ -83,7 +83,8 @@ export class InstancesService {
         sameJson(current.developers, developers) &&
         sameJson(current.targets, targets) &&
         (!req.enabled || plan.environments.every((env) => existing.some((i) => i.env === env && i.desired === 'present')));
-      if (unchanged || (!current && !req.enabled)) return { changed: false, attachment: current };
+      // Nothing to disable only when no instance is wanted: BlueKing and OSB create instances without a toggle.
+      if (unchanged || (!current && !req.enabled && !existing.some((i) => i.desired === 'present'))) return { changed: false, attachment: current };
 
       const attachment = await tx.saveAttachment({ ...(current ?? {}), app: req.app, module: req.module, enabled: req.enabled, plan: planName, developers, targets });
       const touched: Instance[] = [];
@@ -188,7 +189,7 @@ export class InstancesService {
   }
 }
 
-function normalizeEmails(list: string[]): string[] {
+export function normalizeEmails(list: string[]): string[] {
   const out = [...new Set(list.map((e) => e.trim().toLowerCase()))].sort();
   for (const e of out) {
     if (!/^[^\s@]+@[^\s@]+$/.test(e)) throw new DomainError(ErrorCode.InvalidInput, `developers: "${e}" is not an e-mail address.`);

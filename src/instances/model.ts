@@ -75,6 +75,8 @@ export interface Key {
   desired: Desired;
   state: KeyState;
   dsnSealed: string | null;
+  /** Binding parameters as the platform sent them (OSB), to tell an identical re-bind from a conflicting one. */
+  parameters: Record<string, unknown> | null;
   createdAt: Date;
   updatedAt: Date;
 }

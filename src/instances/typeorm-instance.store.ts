@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ReconcileQueue, SqlExecutor } from '../reconcile/reconcile-queue';
 import { AttachmentEntity, InstanceEntity, KeyEntity, OperationEntity } from './entities';
 import { InstanceStore, ModuleTx, Page } from './instance-store';
-import { Attachment, Instance, Key, Operation, OperationState } from './model';
+import { Attachment, Instance, Key, Operation, OperationState, Protocol } from './model';
 
 /** InstanceStore on PostgreSQL through TypeORM. */
 @Injectable()
@@ -32,6 +32,8 @@ export class TypeormInstanceStore extends InstanceStore {
       instances: () => m.find(InstanceEntity, { where: { app, module }, order: { env: 'ASC' } }),
       saveAttachment: (a) => m.save(AttachmentEntity, a),
       saveInstance: (i) => m.save(InstanceEntity, i),
+      keys: (instanceId) => m.find(KeyEntity, { where: { instanceId }, order: { createdAt: 'ASC' } }),
+      saveKey: (k) => m.save(KeyEntity, k),
       createOperation: (o) => m.save(OperationEntity, { ...o, finishedAt: null }),
       enqueue: (ids) => this.queue.enqueue(ids, db),
     };
@@ -47,6 +49,10 @@ export class TypeormInstanceStore extends InstanceStore {
 
   getInstance(id: string): Promise<Instance | null> {
     return this.ds.manager.findOneBy(InstanceEntity, { id });
+  }
+
+  findByExternalId(origin: Protocol, externalId: string): Promise<Instance | null> {
+    return this.ds.manager.findOneBy(InstanceEntity, { origin, externalId });
   }
 
   async updateInstance(id: string, patch: Partial<Instance>): Promise<Instance> {
@@ -93,6 +99,13 @@ export class TypeormInstanceStore extends InstanceStore {
       .where(`o.state = 'in progress'`)
       .andWhere('o.instances ? :id', { id: instanceId })
       .getMany();
+  }
+
+  latestOperationFor(instanceId: string, bindingId?: string | null): Promise<Operation | null> {
+    const q = this.ds.manager.createQueryBuilder(OperationEntity, 'o').where('o.instances ? :id', { id: instanceId });
+    if (bindingId === null) q.andWhere(`o.request->>'bindingId' IS NULL`);
+    else if (bindingId !== undefined) q.andWhere(`o.request->>'bindingId' = :bid`, { bid: bindingId });
+    return q.orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'DESC').getOne();
   }
 
   async finishOperation(id: string, state: OperationState, description: string | null): Promise<void> {

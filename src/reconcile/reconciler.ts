@@ -105,6 +105,7 @@ export class Reconciler {
     await this.syncMembers(inst, tracker, team, teamReady);
     const dsn = await this.ensureKey(inst, tracker, plan, slug);
     await this.store.updateInstance(inst.id, { dsnSealed: sealDsn(this.box, dsn) });
+    await this.ensureBindings(inst, tracker, plan, slug);
     await this.ensureSecret(inst, plan, dsn);
   }
 
@@ -169,6 +170,35 @@ export class Reconciler {
     const key = found ?? (await tracker.createKey(slug, { name, rateLimit: tracker.capabilities.keyRateLimit ? plan.keyRateLimit : undefined }));
     await this.store.saveKey({ ...row, upstreamKeyId: key.id, state: 'active', dsnSealed: sealDsn(this.box, key.dsn) });
     return key.dsn;
+  }
+
+  /**
+   * Binding keys (OSB bindings): rows are written as intents by the instances service before the key
+   * exists upstream; a pending row is first looked up upstream by its name, so a crash between create
+   * and record never makes a second key. Rows wished absent are revoked. Rotation is just another row.
+   */
+  private async ensureBindings(inst: Instance, tracker: ErrorTracker, plan: Plan, slug: string): Promise<void> {
+    const rows = (await this.store.listKeys(inst.id)).filter((k) => k.purpose === 'binding' && !(k.desired === 'absent' && k.state === 'deleted'));
+    if (!rows.length) return;
+    const needsList = rows.some((k) => !k.upstreamKeyId);
+    const upstream = needsList ? await tracker.listKeys(slug) : [];
+    for (const row of rows) {
+      let keyId = row.upstreamKeyId ?? upstream.find((u) => u.name === row.name)?.id ?? null;
+      if (row.desired === 'absent') {
+        if (keyId) await tracker.deleteKey(slug, keyId);
+        await this.store.saveKey({ ...row, state: 'deleted', dsnSealed: null });
+        this.log.info({ instance: inst.id, binding: row.bindingId }, 'binding key revoked');
+        continue;
+      }
+      const live = keyId ? await tracker.getKey(slug, keyId) : null;
+      if (row.upstreamKeyId && !live) this.log.warn({ instance: inst.id, binding: row.bindingId }, 'binding key is gone upstream; creating a new one');
+      const key = live ?? (await tracker.createKey(slug, { name: row.name, rateLimit: tracker.capabilities.keyRateLimit ? plan.keyRateLimit : undefined }));
+      keyId = key.id;
+      const current = openDsn(this.box, row.dsnSealed);
+      if (row.upstreamKeyId !== keyId || row.state !== 'active' || current?.public !== key.dsn.public || current?.secret !== key.dsn.secret) {
+        await this.store.saveKey({ ...row, upstreamKeyId: keyId, state: 'active', dsnSealed: sealDsn(this.box, key.dsn) });
+      }
+    }
   }
 
   private async ensureSecret(inst: Instance, plan: Plan, dsn: Dsn): Promise<void> {

@@ -13,6 +13,7 @@ export class KeyEntity implements Key {
   @Column({ type: 'varchar' }) desired: Desired;
   @Column({ type: 'varchar' }) state: KeyState;
   @Column({ name: 'dsn_sealed', type: 'text', nullable: true }) dsnSealed: string | null;
+  @Column({ type: 'jsonb', nullable: true }) parameters: Record<string, unknown> | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }
