@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { InstanceOpsService } from '../instances/instance-ops.service';
+import { Instance, Key } from '../instances/model';
+import { OsbContext } from './osb-auth';
+import { asyncRequired, concurrencyError, osbError } from './osb-errors';
+import { callerOf, OsbAnswer, OsbInstancesService, planOfInstance } from './osb-instances.service';
+import { acceptsIncomplete, asObject, servicePlan, validId } from './osb-request';
+import { since } from './version';
+
+/** OSB bindings: one client key each; rotation = a new binding naming its predecessor (both stay valid). */
+@Injectable()
+export class OsbBindingsService {
+  constructor(
+    private readonly ops: InstanceOpsService,
+    private readonly instances: OsbInstancesService,
+  ) {}
+
+  async bind(iid: string, bid: string, raw: unknown, accepts: unknown, ctx: OsbContext): Promise<OsbAnswer> {
+    validId(iid, 'instance_id');
+    validId(bid, 'binding_id');
+    const body = asObject(raw, 'body', true)!;
+    servicePlan(body.service_id, body.plan_id);
+    const params = asObject(body.parameters, 'parameters') ?? {};
+    if (Object.keys(params).length) throw osbError(400, `unknown binding parameters: ${Object.keys(params).join(', ')}`);
+    const bindResource = asObject(body.bind_resource, 'bind_resource');
+    asObject(body.context, 'context');
+    const predecessor = body.predecessor_binding_id;
+    if (predecessor !== undefined && (typeof predecessor !== 'string' || !predecessor)) throw osbError(400, 'predecessor_binding_id must be a binding id');
+    const inst = await this.instances.live(iid);
+    const plan = planOfInstance(inst);
+    if (plan.async && !acceptsIncomplete(accepts)) throw asyncRequired();
+    const identity = { plan_id: body.plan_id, parameters: params, bind_resource: bindResource ?? null, app_guid: body.app_guid ?? null, predecessor_binding_id: predecessor ?? null };
+    const existing = (await this.ops.keys(inst.id)).find((k) => k.bindingId === bid && k.desired === 'present');
+    // A bind is a mutation of the instance: refused while the instance is not ready or another operation runs.
+    if (!existing) {
+      if (inst.state !== 'ready' || inst.observedGeneration === 0) throw concurrencyError();
+      if ((await this.ops.openOperations(inst.id)).length) throw concurrencyError();
+    }
+    const res = await this.ops.bind('osb', iid, bid, identity, callerOf(ctx), predecessor as string | undefined).catch((e) => {
+      throw e instanceof DomainError && e.code === ErrorCode.InvalidInput ? osbError(400, e.message) : e;
+    });
+    if (res.outcome === 'exists') return { status: 200, body: await this.view(res.instance, bid, ctx) };
+    const answer = await this.instances.finish(res.instance, res.operation, plan, accepts, res.outcome === 'created' ? 201 : 200, {});
+    if (answer.status === 202) return answer;
+    return { status: answer.status, body: await this.view(res.instance, bid, ctx) };
+  }
+
+  async unbind(iid: string, bid: string, query: Record<string, unknown>, ctx: OsbContext): Promise<OsbAnswer> {
+    validId(iid, 'instance_id');
+    servicePlan(query.service_id, query.plan_id);
+    const inst = await this.ops.byExternalId('osb', iid);
+    if (!inst) throw osbError(410, `binding ${bid} does not exist`);
+    const plan = planOfInstance(inst);
+    if (plan.async && !acceptsIncomplete(query.accepts_incomplete)) throw asyncRequired();
+    const open = await this.ops.openOperations(inst.id);
+    if (open.some((o) => o.request.bindingId !== bid)) throw concurrencyError();
+    const res = await this.ops.unbind('osb', iid, bid, callerOf(ctx)).catch((e) => {
+      throw e instanceof DomainError && (e.code === ErrorCode.NotFound || e.code === ErrorCode.InstanceNotFound) ? osbError(410, e.message) : e;
+    });
+    return this.instances.finish(res.instance, res.operation, plan, query.accepts_incomplete, 200, {});
+  }
+
+  async get(iid: string, bid: string, ctx: OsbContext): Promise<OsbAnswer> {
+    const inst = await this.ops.byExternalId('osb', iid);
+    if (!inst || inst.desired === 'absent') throw osbError(404, `binding ${bid} does not exist`);
+    return { status: 200, body: await this.view(inst, bid, ctx) };
+  }
+
+  async lastOperation(iid: string, bid: string, query: Record<string, unknown>, ctx: OsbContext): Promise<OsbAnswer> {
+    const inst = await this.ops.byExternalId('osb', iid);
+    if (!inst) throw osbError(404, `binding ${bid} does not exist`);
+    const byToken = typeof query.operation === 'string' ? await this.ops.operation(query.operation) : null;
+    const op = byToken && byToken.request.bindingId === bid && byToken.instances[inst.id] !== undefined ? byToken : await this.ops.latestOperation(inst.id, bid);
+    if (!op) throw osbError(404, `binding ${bid} has no operation`);
+    return this.instances.describe(op, ctx);
+  }
+
+  private async view(inst: Instance, bid: string, ctx: OsbContext): Promise<Record<string, unknown>> {
+    const key = (await this.ops.keys(inst.id)).find((k) => k.bindingId === bid && k.desired === 'present' && k.state === 'active');
+    if (!key) throw osbError(404, `binding ${bid} does not exist or is still being created`);
+    const credentials = this.credentials(inst, key);
+    const host = new URL(credentials.dsn).host;
+    const [hostname, port] = host.split(':');
+    const proto = new URL(credentials.dsn).protocol;
+    return {
+      credentials,
+      parameters: (key.parameters?.parameters as Record<string, unknown>) ?? {},
+      ...(since(ctx.minor, 'endpoints') ? { endpoints: [{ host: hostname, ports: [port ?? (proto === 'http:' ? '80' : '443')], protocol: 'tcp' }] } : {}),
+      ...(since(ctx.minor, 'metadata') ? { metadata: {} } : {}),
+    };
+  }
+
+  private credentials(inst: Instance, key: Key) {
+    const dsn = this.ops.dsnOf(inst, key.dsnSealed);
+    if (!dsn) throw osbError(404, 'binding credentials are not available yet');
+    return { dsn, public_key: decodeURIComponent(new URL(dsn).username), project_slug: inst.projectSlug, project_id: inst.projectId, environment: inst.env };
+  }
+}
