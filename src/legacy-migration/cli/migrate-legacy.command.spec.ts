@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeArchive } from '../io/archive';
@@ -57,6 +57,15 @@ describe('svc-sentry migrate-legacy', () => {
     const after = readDirTree(dir);
     expect([...after.keys()].sort()).toEqual([...original.keys()].sort());
     for (const [p, f] of original) expect(after.get(p)!.data.equals(f.data)).toBe(true);
+  });
+
+  it('keeps the mode of an edited executable file on disk', () => {
+    const dir = copy('flask-factory');
+    expect(statSync(join(dir, 'web', '__init__.py')).mode & 0o777).toBe(0o755);
+    expect(cli([dir, '--sdk', 'sentry-sdk']).code).toBe(0);
+    expect(readFileSync(join(dir, 'web', '__init__.py'), 'utf8')).toContain('_paas_sentry_sdk.init(');
+    expect(statSync(join(dir, 'web', '__init__.py')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(dir, 'requirements.txt')).mode & 0o777).toBe(0o644);
   });
 
   it('writes a patched archive next to an archive target, never over it', () => {

@@ -14,6 +14,13 @@ describe('detectLayout', () => {
     expect(detectLayout(treeFrom({ 'requirements.txt': 'blueapps==1.0.2\n', 'config/default.py': '' }))).toMatchObject({ kind: 'blueapps', blueappsVersion: '1.0.2' });
   });
 
+  it('reads the settings module from setdefault(...) or an assignment, file or package', () => {
+    const assign = treeFrom({ 'manage.py': 'os.environ["DJANGO_SETTINGS_MODULE"] = "site.settings"\n', 'site/settings/__init__.py': 'INSTALLED_APPS = []\n' });
+    expect(detectLayout(assign)).toMatchObject({ kind: 'django', targetFile: 'site/settings/__init__.py', patchModuleName: 'site.settings.settings_patch', patchModuleFile: 'site/settings/settings_patch.py' });
+    const setdefault = treeFrom({ 'manage.py': "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n", 'site/settings.py': '' });
+    expect(detectLayout(setdefault)).toMatchObject({ targetFile: 'site/settings.py', patchModuleName: 'site.settings_patch', patchModuleFile: 'site/settings_patch.py' });
+  });
+
   it('refuses blueapps without a version pin and names the file', () => {
     expect(() => detectLayout(treeFrom({ 'requirements.txt': 'blueapps\n', 'config/default.py': '' }))).toThrow(/does not pin blueapps==<version>/);
   });

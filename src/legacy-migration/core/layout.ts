@@ -97,7 +97,7 @@ export function detectLayout(tree: FileTree): Layout {
   // Plain Django: the settings module named by manage.py (or wsgi.py), else a single settings module with INSTALLED_APPS.
   for (const entry of ['manage.py', 'wsgi.py']) {
     const text = readText(tree, join(root, entry));
-    const m = text && /DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([A-Za-z_][\w.]*)['"]/.exec(text);
+    const m = text && /DJANGO_SETTINGS_MODULE['"]\s*(?:,|\]\s*=)\s*['"]([A-Za-z_][\w.]*)['"]/.exec(text);
     if (!m) continue;
     const file = moduleFile(tree, root, m[1]);
     if (!file) {

@@ -1,0 +1,69 @@
+import { DomainError } from '../../common/domain-error';
+import { applyEdits, migrate, treeFrom } from './migrate';
+import { BLOCK_BEGIN } from './types';
+
+const bk = (extra: Record<string, string> = {}) =>
+  treeFrom({
+    'requirements.txt': 'Django==1.8.3\n',
+    'settings.py': 'from conf.default import *  # noqa\n',
+    'conf/__init__.py': '',
+    'conf/default.py': "INSTALLED_APPS = ('django.contrib.auth',)\n",
+    ...extra,
+  });
+
+describe('planPatch', () => {
+  it('does nothing when the app already configures raven itself', () => {
+    const tree = bk({ 'conf/default.py': "INSTALLED_APPS = ('raven.contrib.django.raven_compat',)\n" });
+    const report = migrate(tree, { sdk: 'raven' });
+    expect(report).toMatchObject({ status: 'nothing-to-do', edits: [] });
+    expect(report.notes[0]).toMatch(/^conf\/default\.py already configures raven/);
+  });
+
+  it('does nothing when the app already calls sentry_sdk.init (sentry-sdk mode)', () => {
+    const tree = treeFrom({ 'app.py': 'import sentry_sdk\nsentry_sdk.init()\nfrom flask import Flask\napp = Flask(__name__)\n' });
+    expect(migrate(tree, { sdk: 'sentry-sdk' }).status).toBe('nothing-to-do');
+  });
+
+  it('refuses to switch SDK on a patched tree until it is reverted', () => {
+    const patched = applyEdits(bk(), migrate(bk(), { sdk: 'raven' }).edits);
+    expect(() => migrate(patched, { sdk: 'sentry-sdk' })).toThrow(DomainError);
+    expect(() => migrate(patched, { sdk: 'sentry-sdk' })).toThrow(/already patched for raven; run with --revert first/);
+    const reverted = applyEdits(patched, migrate(patched, { sdk: 'raven', revert: true }).edits);
+    expect(migrate(reverted, { sdk: 'sentry-sdk' }).status).toBe('patched');
+  });
+
+  it('appends to an existing settings_patch.py of the app, and revert keeps the file', () => {
+    const own = '# app-owned\nINSTALLED_APPS_PATCH = []\n';
+    const tree = bk({ 'conf/settings_patch.py': own });
+    const report = migrate(tree, { sdk: 'raven' });
+    const edit = report.edits.find((e) => e.path === 'conf/settings_patch.py')!;
+    expect(edit.action).toBe('modify');
+    expect(edit.after!.toString().startsWith(own + BLOCK_BEGIN)).toBe(true);
+    const patched = applyEdits(tree, report.edits);
+    const back = applyEdits(patched, migrate(patched, { sdk: 'raven', revert: true }).edits);
+    expect(back.get('conf/settings_patch.py')!.data.toString()).toBe(own);
+  });
+
+  it('does not wire the settings a second time when they already import the patch module', () => {
+    const tree = bk({ 'settings.py': 'from conf.default import *  # noqa\nfrom conf.settings_patch import *  # noqa\n' });
+    const report = migrate(tree, { sdk: 'raven' });
+    expect(report.edits.map((e) => e.path).sort()).toEqual(['conf/settings_patch.py', 'requirements.txt']);
+    expect(report.notes).toContain('settings.py already imports conf.settings_patch; not wired a second time.');
+  });
+
+  it('refuses raven for a Flask application factory, pointing to sentry-sdk', () => {
+    const tree = treeFrom({ 'web/__init__.py': 'from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n' });
+    expect(() => migrate(tree, { sdk: 'raven' })).toThrow(/Use --sdk sentry-sdk for application factories/);
+  });
+
+  it('wraps a multi-line Flask(...) call after the statement ends (raven)', () => {
+    const tree = treeFrom({ 'app.py': 'from flask import Flask\napp = Flask(\n    __name__,  # (\n    static_folder=")",\n)\nX = 1\n' });
+    const text = applyEdits(tree, migrate(tree, { sdk: 'raven' }).edits).get('app.py')!.data.toString();
+    expect(text).toMatch(/static_folder="\)",\n\)\n# WARNING: CODE BLOCK FOR PAAS 3\.0 ADAPTATION BEGIN\n/);
+    expect(text.endsWith('# WARNING: CODE BLOCK FOR PAAS 3.0 ADAPTATION END\nX = 1\n')).toBe(true);
+  });
+
+  it('revert on an unpatched tree changes nothing', () => {
+    expect(migrate(bk(), { sdk: 'raven', revert: true })).toMatchObject({ status: 'not-patched', edits: [], diff: '' });
+  });
+});
