@@ -44,6 +44,7 @@ export class CatalogService {
         platform: p.platform ?? base.platform,
         defaultAlertRule: p.defaultAlertRule ?? base.defaultAlertRule,
         keyRateLimit: p.keyRateLimit ? { count: p.keyRateLimit.count, window: p.keyRateLimit.window } : base.keyRateLimit,
+        rollout: p.rollout ?? base.rollout,
       });
     }
   }

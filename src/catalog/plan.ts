@@ -10,6 +10,8 @@ export interface Plan {
   platform: string;
   defaultAlertRule: boolean;
   keyRateLimit?: { count: number; window: number };
+  /** Restart the app's Deployments after its Secret changes; unset = the Kubernetes config default. */
+  rollout?: boolean;
 }
 
 export const DEFAULT_PLAN_NAME = 'default';

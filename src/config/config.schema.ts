@@ -80,6 +80,10 @@ export class PlanConfig {
   @IsOptional() @IsBoolean()
   defaultAlertRule?: boolean;
 
+  /** Restart the app's Deployments after its Secret changes (default: kubernetes.rollout). */
+  @IsOptional() @IsBoolean()
+  rollout?: boolean;
+
   /** Optional per-key rate limit upstream (Sentry only): events per window seconds. */
   @IsOptional() @Type(() => KeyRateLimitConfig) @ValidateNested()
   keyRateLimit?: KeyRateLimitConfig;

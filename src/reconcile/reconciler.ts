@@ -219,6 +219,8 @@ export class Reconciler {
     });
     if (outcome !== 'unchanged') this.log.info({ instance: inst.id, secret: ref, outcome }, 'secret converged');
     await this.store.updateInstance(inst.id, { secret: ref });
+    // Optional rollout restart so running Pods pick up the changed Secret without waiting for a deploy.
+    if (outcome !== 'unchanged' && (plan.rollout ?? this.targets.rolloutByDefault())) await this.targets.rollout(ref, id);
   }
 
   /** Disable: revoke only the keys svc-sentry created, remove our Secret, keep or delete the project per plan. */

@@ -90,14 +90,15 @@ export class UpstreamHttp {
   /** When the upstream reports its window spent, pause the whole organization until it resets. */
   private observeBudget(headers: Headers, status: number): void {
     const remaining = headers.get('x-sentry-rate-limit-remaining');
-    if (status === 429 || remaining === '0') this.o.limiter.pauseUntil(this.waitAfter429(headers));
+    if (status === 429 || remaining === '0') this.o.limiter.pauseUntil(this.resumeAt(headers, status === 429));
   }
 
-  private waitAfter429(headers: Headers): number {
+  /** When the window resets (`Retry-After`, else `X-Sentry-Rate-Limit-Reset`); after a 429, with jitter so replicas don't stampede. */
+  private resumeAt(headers: Headers, throttled: boolean): number {
     const retryAfter = Number(headers.get('retry-after'));
     if (Number.isFinite(retryAfter) && retryAfter > 0) return Date.now() + retryAfter * 1000;
     const reset = Number(headers.get('x-sentry-rate-limit-reset'));
-    const jitter = Math.random() * 50;
+    const jitter = throttled ? Math.random() * 50 : 0;
     if (Number.isFinite(reset) && reset > 0) return Math.min(reset * 1000, Date.now() + 60_000) + jitter;
     return Date.now() + 1000 + jitter;
   }

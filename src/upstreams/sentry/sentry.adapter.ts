@@ -6,6 +6,8 @@ import {
 import { HttpResponse, UpstreamHttp } from '../http-client';
 import { limiterFor } from '../rate-limiter';
 
+const TEAM_MEMO_MS = 5 * 60_000;
+
 interface SentryKeyBody {
   id: string;
   name: string;
@@ -24,6 +26,7 @@ export class SentryTracker extends ErrorTracker {
   private readonly http: UpstreamHttp;
   private readonly base: string;
   private region?: Promise<string>;
+  private readonly teams = new Map<string, { at: number; result: Promise<'created' | 'exists'> }>();
 
   constructor(private readonly cfg: UpstreamConfig) {
     super();
@@ -66,7 +69,20 @@ export class SentryTracker extends ErrorTracker {
     await this.api();
   }
 
-  async ensureTeam(slug: string): Promise<'created' | 'exists'> {
+  /**
+   * Teams are shared by every module and environment of an app: concurrent and repeated asks for
+   * the same team within a few minutes share one upstream call.
+   */
+  ensureTeam(slug: string): Promise<'created' | 'exists'> {
+    const known = this.teams.get(slug);
+    if (known && Date.now() - known.at < TEAM_MEMO_MS) return known.result;
+    const result = this.createTeam(slug);
+    this.teams.set(slug, { at: Date.now(), result });
+    result.catch(() => this.teams.delete(slug));
+    return result;
+  }
+
+  private async createTeam(slug: string): Promise<'created' | 'exists'> {
     const { res, url } = await this.call('POST', `/organizations/${this.org}/teams/`, { slug });
     if (res.status === 201) return 'created';
     // Sentry documents 404 "A team with this slug already exists" but answers 409: both mean "exists".
@@ -117,6 +133,11 @@ export class SentryTracker extends ErrorTracker {
     });
     if (res.status === 201) return toProject(res.body);
     if (res.status === 409) return null;
+    if (res.status === 404) {
+      // The team went away since we last made sure of it: forget it, and let the retry create it.
+      this.teams.delete(input.team);
+      throw new DomainError(ErrorCode.UpstreamUnavailable, `team "${input.team}" not found while creating project "${input.slug}"`, undefined, true);
+    }
     UpstreamHttp.fail(this.name, 'POST', url, res);
   }
 
