@@ -45,6 +45,10 @@ async function main(): Promise<void> {
   try {
     standin.resetStats();
     const started = Date.now();
+    let firstCall = 0;
+    const sampler = setInterval(() => {
+      if (!firstCall && standin.stats().calls > 0) firstCall = (Date.now() - started) / 1000;
+    }, 20);
     const apps = Array.from({ length: MODULES }, (_, i) => `bench${i}`);
     for (let i = 0; i < apps.length; i += 50) {
       await Promise.all(
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
       );
     }
     const target = MODULES * 2;
+    const putsDone = (Date.now() - started) / 1000;
     let lastLog = 0;
     for (;;) {
       const { rows } = await db.query(`SELECT count(*) FILTER (WHERE state = 'ready')::int AS ready, count(*) FILTER (WHERE state = 'failed')::int AS failed FROM instances`);
@@ -70,6 +75,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const wall = (Date.now() - started) / 1000;
+    clearInterval(sampler);
     const stats = standin.stats();
     const floor = stats.calls / UPSTREAM_RPS;
     const projects = standin.state.projects(ORG);
@@ -80,7 +86,7 @@ async function main(): Promise<void> {
     const failed = (await db.query(`SELECT count(*)::int AS n FROM instances WHERE state <> 'ready'`)).rows[0].n;
     console.log(`module-environments: ${target} (${failed} not ready)`);
     console.log(`upstream calls: ${stats.calls}, 429s: ${stats.rateLimited} (${((100 * stats.rateLimited) / stats.calls).toFixed(2)}%)`);
-    console.log(`wall: ${wall.toFixed(1)} s, floor (calls / ${UPSTREAM_RPS} per s): ${floor.toFixed(1)} s`);
+    console.log(`wall: ${wall.toFixed(1)} s, floor (calls / ${UPSTREAM_RPS} per s): ${floor.toFixed(1)} s; PUTs done at ${putsDone.toFixed(1)} s, first upstream call at ${firstCall.toFixed(1)} s`);
     console.log(
       JSON.stringify({
         bench: 'provision',

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   });
   try {
     const results: Result[] = [];
-    for (const kind of ['bare', 'webhook']) {
+    for (const kind of (process.env.BENCH_ORDER ?? 'bare,webhook').split(',')) {
       const port = await start(kind);
       const r = await load(kind, port, ca.pem, '/mutate-pods');
       children.pop()!.kill();
