@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseRequirements } from '../../src/legacy-migration/core/requirements';
 import { SdkMode } from '../../src/legacy-migration/core/types';
 import { migrateDirectory } from '../../src/legacy-migration/io/run';
 import { ensureVenv, Venv } from '../harness/python/venv';
@@ -15,9 +16,17 @@ import type { SentryStandin } from '../harness/sentry-standin';
  * raven with the legacy `public:secret` DSN, sentry-sdk with the public DSN.
  */
 const run = promisify(execFile);
-// Django 3.2 is the newest line raven 6.10's Django integration works with; all four run on Python 3.11.
-export const REAL_RUN_REQUIREMENTS = ['Django==3.2.25', 'raven==6.10.0', 'sentry-sdk==2.19.2', 'Flask==3.0.3'];
+// Exact pins on top of the patched apps' own requirements.txt lines (reproducible venv key). Django 3.2 is the
+// newest line raven 6.10's Django integration is known to work with; all of these run on Python 3.11.
+const REAL_RUN_PINS = ['Django==3.2.25', 'raven==6.10.0', 'sentry-sdk==2.19.2', 'Flask==3.0.3'];
 const AUTH = { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' };
+
+const cases: Array<{ fixture: string; kind: 'django' | 'flask'; module: string; path: string; sdk: SdkMode; dsnForm: 'secret' | 'public'; sdkName: RegExp }> = [
+  { fixture: 'django-app', kind: 'django', module: 'mysite.settings', path: '/boom/', sdk: 'raven', dsnForm: 'secret', sdkName: /raven/ },
+  { fixture: 'django-app', kind: 'django', module: 'mysite.settings', path: '/boom/', sdk: 'sentry-sdk', dsnForm: 'public', sdkName: /sentry\.python/ },
+  { fixture: 'flask-app', kind: 'flask', module: 'app', path: '/boom', sdk: 'raven', dsnForm: 'secret', sdkName: /raven/ },
+  { fixture: 'flask-app', kind: 'flask', module: 'app', path: '/boom', sdk: 'sentry-sdk', dsnForm: 'public', sdkName: /sentry\.python/ },
+];
 
 let venv: Venv;
 let standin: SentryStandin;
@@ -35,8 +44,18 @@ async function newProject(slug: string): Promise<{ id: string; dsn: { public: st
   return { id: String(project.id), dsn: key.dsn };
 }
 
+const appDir = (c: { fixture: string; sdk: SdkMode }) => join(work, `${c.fixture}-${c.sdk}`);
+
 beforeAll(async () => {
-  venv = await ensureVenv(REAL_RUN_REQUIREMENTS);
+  // Patch the four app copies first: the venv installs what their patched requirements.txt ask for.
+  const fromApps = new Set<string>();
+  for (const c of cases) {
+    cpSync(join(__dirname, 'fixtures', c.fixture), appDir(c), { recursive: true });
+    const report = migrateDirectory(appDir(c), { sdk: c.sdk });
+    expect(report.status).toBe('patched');
+    for (const r of parseRequirements(readFileSync(join(appDir(c), 'requirements.txt'), 'utf8'))) fromApps.add(r.raw.trim());
+  }
+  venv = await ensureVenv([...REAL_RUN_PINS, ...fromApps]);
   if (!venv.available) console.warn(`real run skipped: ${venv.reason}`);
   standin = await startSentryStandin();
   await api('POST', '/organizations/acme/teams/', { slug: 'legacy' });
@@ -47,19 +66,10 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const cases: Array<{ fixture: string; kind: 'django' | 'flask'; module: string; path: string; sdk: SdkMode; dsnForm: 'secret' | 'public'; sdkName: RegExp }> = [
-  { fixture: 'django-app', kind: 'django', module: 'mysite.settings', path: '/boom/', sdk: 'raven', dsnForm: 'secret', sdkName: /raven/ },
-  { fixture: 'django-app', kind: 'django', module: 'mysite.settings', path: '/boom/', sdk: 'sentry-sdk', dsnForm: 'public', sdkName: /sentry\.python/ },
-  { fixture: 'flask-app', kind: 'flask', module: 'app', path: '/boom', sdk: 'raven', dsnForm: 'secret', sdkName: /raven/ },
-  { fixture: 'flask-app', kind: 'flask', module: 'app', path: '/boom', sdk: 'sentry-sdk', dsnForm: 'public', sdkName: /sentry\.python/ },
-];
 
 it.each(cases)('$fixture patched for $sdk reports ZeroDivisionError with the $dsnForm DSN', async (c) => {
   if (!venv.available) return; // the reason was printed in beforeAll (and under CI=true ensureVenv failed instead)
-  const dir = join(work, `${c.fixture}-${c.sdk}`);
-  cpSync(join(__dirname, 'fixtures', c.fixture), dir, { recursive: true });
-  const report = migrateDirectory(dir, { sdk: c.sdk });
-  expect(report.status).toBe('patched');
+  const dir = appDir(c);
 
   const project = await newProject(`${c.fixture}-${c.sdk}`);
   const dsn = project.dsn[c.dsnForm];
