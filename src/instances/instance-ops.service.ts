@@ -53,7 +53,10 @@ export interface Settled {
   failed: boolean;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Key order does not matter (jsonb stores keys sorted). */
+const canonical = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
 const isConverged = (i: Instance, generation: number) =>
   i.generation > generation || (i.observedGeneration >= generation && (i.state === 'ready' || i.state === 'disabled'));
 export const bindingKeyName = (bindingId: string) => ownedKeyName(bindingId, 'binding');
