@@ -63,6 +63,16 @@ describe('planPatch', () => {
     expect(text.endsWith('# WARNING: CODE BLOCK FOR PAAS 3.0 ADAPTATION END\nX = 1\n')).toBe(true);
   });
 
+  it('looks into -r includes: a pin there is not added again, a differing one is reported with its file', () => {
+    const tree = bk({ 'requirements.txt': '-r requirements/base.txt\nDjango==1.8.3\n', 'requirements/base.txt': 'raven==5.0\n-r common.txt\n', 'requirements/common.txt': 'gunicorn==19.6.0\n' });
+    const report = migrate(tree, { sdk: 'raven' });
+    const req = report.edits.find((e) => e.path === 'requirements.txt')!;
+    expect(req.after!.toString()).toContain('pymysql==0.6.7\npython-json-logger==0.1.7\n');
+    expect(req.after!.toString()).not.toMatch(/raven|gunicorn/);
+    expect(report.conflicts).toEqual([expect.stringMatching(/^requirements\/base\.txt:1 has "raven==5\.0"/)]);
+    expect(report.notes).toContain('requirements/common.txt:1 already pins gunicorn==19.6.0; not added again.');
+  });
+
   it('revert on an unpatched tree changes nothing', () => {
     expect(migrate(bk(), { sdk: 'raven', revert: true })).toMatchObject({ status: 'not-patched', edits: [], diff: '' });
   });

@@ -2,7 +2,7 @@ import { DomainError, ErrorCode } from '../../common/domain-error';
 import { appendBlock, block, findBlocks, insertBlockAt, outsideBlocks } from './blocks';
 import { createEdit, modifyEdit, textOf } from './edit-file';
 import { BLUEAPPS_CONFIGURED_SINCE, readText } from './layout';
-import { compareVersions, parseRequirements, planPins } from './requirements';
+import { compareVersions, includesOf, parseRequirements, planPins, Requirement } from './requirements';
 import { splitKeepEol, stripEol, withEol } from './text-codec';
 import {
   ALREADY_CONFIGURED, blockSdk, createdFileHeader, djangoPatchModuleBody, djangoWiringBody, flaskRavenBody, flaskSentrySdkBody,
@@ -82,7 +82,7 @@ function planRequirements(tree: FileTree, layout: Layout, sdk: SdkMode, plan: Pa
     plan.notes.push(`${path} already has the PaaS 3.0 adaptation block.`);
     return;
   }
-  const pins = planPins(parseRequirements(t?.decoded.text ?? ''), pinsFor(layout, sdk), path);
+  const pins = planPins(collectRequirements(tree, path, t?.decoded.text ?? ''), pinsFor(layout, sdk), path);
   plan.conflicts.push(...pins.conflicts);
   plan.notes.push(...pins.notes);
   if (pins.lines.length === 0) return;
@@ -92,6 +92,23 @@ function planRequirements(tree: FileTree, layout: Layout, sdk: SdkMode, plan: Pa
   } else {
     plan.edits.push(createEdit(path, withEol([...requirementsHeader, ...block(pins.lines)], 'lf'), 'lf', `create ${path}: ${summary}`));
   }
+}
+
+/** The requirements of the file and of the files it includes (-r), so a pin in base.txt is not added again. */
+function collectRequirements(tree: FileTree, path: string, text: string): Requirement[] {
+  const out = parseRequirements(text);
+  const seen = new Set([path]);
+  const queue = includesOf(text, path).map((p) => ({ p, depth: 1 }));
+  while (queue.length) {
+    const { p, depth } = queue.shift()!;
+    if (seen.has(p) || depth > 4) continue;
+    seen.add(p);
+    const included = readText(tree, p);
+    if (included === undefined) continue;
+    out.push(...parseRequirements(included).map((r) => ({ ...r, file: p })));
+    queue.push(...includesOf(included, p).map((q) => ({ p: q, depth: depth + 1 })));
+  }
+  return out;
 }
 
 function planDjango(tree: FileTree, layout: Layout, sdk: SdkMode, plan: PatchPlan) {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { splitKeepEol, stripEol } from './text-codec';
 
 /** One requirement line outside our blocks. */
@@ -8,6 +9,8 @@ export interface Requirement {
   spec: string;
   line: number;
   raw: string;
+  /** Set for requirements found in an included file (-r other.txt). */
+  file?: string;
 }
 
 export const normaliseName = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
@@ -25,6 +28,18 @@ export function parseRequirements(text: string): Requirement[] {
     if (!m) return;
     out.push({ name: m[1], key: normaliseName(m[1]), spec: m[3].trim().replace(/\s+/g, ''), line: i + 1, raw });
   });
+  return out;
+}
+
+/** `-r`/`--requirement` includes of a requirements file, resolved inside the tree (others are ignored). */
+export function includesOf(text: string, path: string): string[] {
+  const out: string[] = [];
+  for (const raw of splitKeepEol(text)) {
+    const m = /^\s*(?:-r|--requirement)(?:\s+|=)(\S+)/.exec(stripEol(raw));
+    if (!m || m[1].startsWith('/') || /^[a-z+]+:\/\//i.test(m[1])) continue;
+    const target = posix.normalize(posix.join(posix.dirname(path), m[1]));
+    if (!target.startsWith('../') && target !== '..') out.push(target);
+  }
   return out;
 }
 
@@ -56,10 +71,10 @@ export function planPins(existing: Requirement[], wanted: Pin[], file: string): 
     if (!have) {
       plan.lines.push(pinLine(pin));
     } else if (have.spec === ours) {
-      plan.notes.push(`${file}:${have.line} already pins ${have.raw.trim()}; not added again.`);
+      plan.notes.push(`${have.file ?? file}:${have.line} already pins ${have.raw.trim()}; not added again.`);
     } else {
       plan.conflicts.push(
-        `${file}:${have.line} has "${have.raw.trim()}" but the patch would pin ${pinLine(pin)}; kept the app's line, not changed.`,
+        `${have.file ?? file}:${have.line} has "${have.raw.trim()}" but the patch would pin ${pinLine(pin)}; kept the app's line, not changed.`,
       );
     }
   }

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { DomainError, ErrorCode } from '../../common/domain-error';
 import { TreeFile } from '../core/types';
@@ -9,6 +9,7 @@ const SKIP = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__']);
 /**
  * Read a directory into a tree. Symlinks are recorded, never followed; one pointing outside the tree is a refusal.
  * Sizes are checked from lstat before any file is read (a huge file is refused without reading it).
+ * Not read: VCS folders, node_modules, __pycache__ and virtualenvs (folders holding pyvenv.cfg).
  */
 export function readDirTree(dir: string, limits: Limits = DEFAULT_LIMITS): Map<string, TreeFile> {
   const root = resolve(dir);
@@ -47,6 +48,8 @@ export function readDirTree(dir: string, limits: Limits = DEFAULT_LIMITS): Map<s
         budget.add(childRel, 0);
         tree.set(childRel, { path: childRel, data: Buffer.alloc(0), mode: ls.mode & 0o7777, symlinkTarget: target });
       } else if (ls.isDirectory()) {
+        // A virtualenv inside the checkout is not app source (and links to the system python): left out entirely.
+        if (existsSync(join(childAbs, 'pyvenv.cfg'))) continue;
         walk(childAbs, childRel);
       } else if (ls.isFile()) {
         budget.add(childRel, ls.size);

@@ -82,6 +82,16 @@ describe('directories', () => {
     expect(snapshot(base)).toEqual(before);
   });
 
+  it('leaves a virtualenv inside the app out (its links to the system python are not an escape)', () => {
+    const dir = app();
+    mkdirSync(join(dir, '.venv', 'bin'), { recursive: true });
+    writeFileSync(join(dir, '.venv', 'pyvenv.cfg'), 'home = /usr/bin\n');
+    symlinkSync('/usr/bin/python3', join(dir, '.venv', 'bin', 'python'));
+    const report = migrateTarget(dir, { sdk: 'sentry-sdk' }).report;
+    expect(report.status).toBe('patched');
+    expect(report.edits.some((e) => e.path.startsWith('.venv'))).toBe(false);
+  });
+
   it('keeps links inside the tree and never edits through them', () => {
     const dir = app();
     symlinkSync('app.py', join(dir, 'alias.py'));
