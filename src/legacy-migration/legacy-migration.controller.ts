@@ -1,4 +1,5 @@
 import { Controller, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BearerTokenGuard } from '../common/auth/bearer-token.guard';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -19,6 +20,8 @@ const ACCEPTED_TYPES = ['application/gzip', 'application/x-gzip', 'application/x
  *   when nothing changes) and the report travels in `X-Legacy-Layout`, `X-Legacy-Status`, `X-Legacy-Edits`.
  * - Errors: DomainError codes (InvalidInput, PayloadTooLarge, Unsupported, Conflict, Unauthorized) for the app's filter.
  */
+@ApiTags('legacy-migrations')
+@ApiBearerAuth()
 @Controller('api/v1/legacy-migrations')
 @UseGuards(BearerTokenGuard)
 export class LegacyMigrationController {
@@ -26,6 +29,21 @@ export class LegacyMigrationController {
 
   @Post()
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Patch a legacy PaaS 2.0 app archive so it reports to SENTRY_DSN',
+    description: 'Same core as `svc-sentry migrate-legacy`. Idempotent; `revert=true` removes exactly what the patch added.',
+  })
+  @ApiConsumes('application/gzip', 'application/zip')
+  @ApiProduces('application/json', 'application/gzip', 'application/zip')
+  @ApiBody({ description: 'The app as .tar.gz or .zip (raw body)', schema: { type: 'string', format: 'binary' } })
+  @ApiQuery({ name: 'sdk', required: false, enum: ['raven', 'sentry-sdk'], description: 'default raven' })
+  @ApiQuery({ name: 'dryRun', required: false, type: Boolean })
+  @ApiQuery({ name: 'revert', required: false, type: Boolean })
+  @ApiResponse({ status: 200, description: 'JSON report {action, sdk, status, layout, edits, conflicts, notes, diff, archive{kind, contentType, base64}|null}; or the archive itself with Accept: application/gzip|zip' })
+  @ApiResponse({ status: 400, description: 'InvalidInput: unsafe archive entry, undecodable file to edit, bad query' })
+  @ApiResponse({ status: 401, description: 'Missing or unknown bearer token' })
+  @ApiResponse({ status: 413, description: 'PayloadTooLarge: per-file or per-tree limit' })
+  @ApiResponse({ status: 415, description: 'Unsupported: unknown layout, not an archive, wrong Content-Type' })
   async create(
     @Req() req: Request,
     @Res() res: Response,
