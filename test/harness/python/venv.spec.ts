@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureVenv } from './venv';
@@ -28,15 +29,17 @@ describe('ensureVenv', () => {
     }
   });
 
-  it('creates a venv with no requirements, then reuses it', async () => {
-    const first = await ensureVenv([], { cacheDir });
+  it('creates a venv (in the repo .cache, so later runs reuse it), then reuses it quickly', async () => {
+    const first = await ensureVenv([]);
     if (!first.available) {
       console.warn(`skipped: ${first.reason}`);
       return;
     }
-    expect(first.reused).toBe(false);
+    expect(first.dir).toContain(join('.cache', 'python-venvs'));
+    expect(existsSync(join(first.dir, '.svc-sentry-ready'))).toBe(true);
+    expect(spawnSync(first.python, ['-c', 'import sys; print(sys.prefix)'], { encoding: 'utf8' }).stdout.trim()).toBe(first.dir);
     const t0 = Date.now();
-    const second = await ensureVenv([], { cacheDir });
+    const second = await ensureVenv([]);
     expect(second).toMatchObject({ available: true, reused: true, dir: first.dir });
     expect(Date.now() - t0).toBeLessThan(2000);
   }, 180_000);
