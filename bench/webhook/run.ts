@@ -1,7 +1,8 @@
 /**
  * bench:webhook — AdmissionReviews at 32 concurrent requests for a fixed time against the svc-sentry admission
  * webhook and against a bare Node HTTPS server that answers a canned review, on the same machine.
- * Each server runs in its own child process; this process is the load generator (keep-alive TLS connections).
+ * Each server runs in its own child process; this process is the load generator (keep-alive TLS connections),
+ * alternating 1 s slices between the two so that other load on the machine affects both alike.
  * Prints throughput and p50/p99 for both; the last line is one JSON object.
  *
  *   npm run bench:webhook            (BENCH_SECONDS=10 BENCH_CONCURRENCY=32 by default)
@@ -9,7 +10,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:https';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArrayEnabledTargetsSource, EnabledTarget, EnabledTargetsView } from '../../src/kubernetes/webhook/enabled-targets';
 import { WebhookServer } from '../../src/kubernetes/webhook/webhook-server';
@@ -77,46 +78,74 @@ async function serve(kind: string, dir: string): Promise<void> {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
   }
+  // CPU time of this server process, so the report has a figure that other load on the machine does not skew.
+  let base = process.cpuUsage();
+  process.on('message', (m: { cmd?: string }) => {
+    if (m?.cmd === 'reset') base = process.cpuUsage();
+    if (m?.cmd === 'stats') {
+      const u = process.cpuUsage(base);
+      process.send!({ cpuUs: u.user + u.system });
+    }
+  });
   process.send!({ port });
+}
+
+function ask(child: ChildProcess, cmd: 'reset' | 'stats'): Promise<{ cpuUs: number } | undefined> {
+  child.send({ cmd });
+  if (cmd === 'reset') return Promise.resolve(undefined);
+  return new Promise((ok) => child.once('message', (m: { cpuUs: number }) => ok(m)));
 }
 
 interface Result { name: string; requests: number; errors: number; throughput: number; p50: number; p99: number }
 
-async function load(name: string, port: number, caPem: string, path: string): Promise<Result> {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: caPem });
-  const bodies = Array.from({ length: 64 }, (_, i) => review(i));
-  const one = (body: string) => new Promise<boolean>((ok) => {
-    const r = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => ok(res.statusCode === 200));
+/** A keep-alive load generator against one server: CONCURRENCY workers, each sending one review after another. */
+class Load {
+  private readonly agent: Agent;
+  private readonly bodies = Array.from({ length: 64 }, (_, i) => review(i));
+  readonly lat: number[] = [];
+  requests = 0;
+  errors = 0;
+  wallMs = 0;
+
+  constructor(readonly name: string, private readonly port: number, caPem: string) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: caPem });
+  }
+
+  private one(body: string): Promise<boolean> {
+    return new Promise((ok) => {
+      const r = request({ host: '127.0.0.1', port: this.port, path: '/mutate-pods', method: 'POST', agent: this.agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => ok(res.statusCode === 200));
+      });
+      r.on('error', () => ok(false));
+      r.end(body);
     });
-    r.on('error', () => ok(false));
-    r.end(body);
-  });
-  const run = async (ms: number, record: boolean, lat: number[], counts: { n: number; err: number }) => {
-    const end = Date.now() + ms;
+  }
+
+  async run(ms: number, record: boolean): Promise<void> {
+    const started = Date.now();
+    const end = started + ms;
     await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
       let i = w;
       while (Date.now() < end) {
         const t0 = process.hrtime.bigint();
-        const ok = await one(bodies[i++ % bodies.length]);
+        const ok = await this.one(this.bodies[i++ % this.bodies.length]);
         if (!record) continue;
-        lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        counts.n++;
-        if (!ok) counts.err++;
+        this.lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        this.requests++;
+        if (!ok) this.errors++;
       }
     }));
-  };
-  await run(1000, false, [], { n: 0, err: 0 }); // warm-up: TLS handshakes, JIT
-  const lat: number[] = [];
-  const counts = { n: 0, err: 0 };
-  const t0 = Date.now();
-  await run(SECONDS * 1000, true, lat, counts);
-  const wall = (Date.now() - t0) / 1000;
-  agent.destroy();
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
-  return { name, requests: counts.n, errors: counts.err, throughput: counts.n / wall, p50: q(0.5), p99: q(0.99) };
+    if (record) this.wallMs += Date.now() - started;
+  }
+
+  result(): Result {
+    this.agent.destroy();
+    const lat = [...this.lat].sort((a, b) => a - b);
+    const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+    return { name: this.name, requests: this.requests, errors: this.errors, throughput: this.requests / (this.wallMs / 1000), p50: q(0.5), p99: q(0.99) };
+  }
 }
 
 async function main(): Promise<void> {
@@ -130,24 +159,34 @@ async function main(): Promise<void> {
     child.once('exit', (code) => fail(new Error(`${kind} server exited with ${code}`)));
   });
   try {
-    const results: Result[] = [];
-    for (const kind of (process.env.BENCH_ORDER ?? 'bare,webhook').split(',')) {
-      const port = await start(kind);
-      const r = await load(kind, port, ca.pem, '/mutate-pods');
-      children.pop()!.kill();
-      results.push(r);
-      console.log(`${kind.padEnd(8)} ${r.requests} requests in ${SECONDS}s, ${r.errors} errors: ${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
+    const bare = new Load('bare', await start('bare'), ca.pem);
+    const hook = new Load('webhook', await start('webhook'), ca.pem);
+    const [bareChild, hookChild] = children;
+    // Warm-up (TLS handshakes, JIT), then alternate 1 s slices so background load on the machine hits both alike.
+    await bare.run(1000, false);
+    await hook.run(1000, false);
+    await Promise.all([ask(bareChild, 'reset'), ask(hookChild, 'reset')]);
+    for (let s = 0; s < SECONDS; s++) {
+      for (const l of s % 2 ? [hook, bare] : [bare, hook]) await l.run(1000, true);
     }
-    const [bare, hook] = results;
-    const ratio = hook.throughput / bare.throughput;
-    const added = hook.p99 - bare.p99;
+    const [bareCpu, hookCpu] = [(await ask(bareChild, 'stats'))!.cpuUs, (await ask(hookChild, 'stats'))!.cpuUs];
+    const [b, h] = [bare.result(), hook.result()];
+    const cpuPerReq = { bare: bareCpu / Math.max(1, b.requests), webhook: hookCpu / Math.max(1, h.requests) };
+    for (const r of [b, h]) {
+      console.log(`${r.name.padEnd(8)} ${r.requests} requests in ${SECONDS}s (${CONCURRENCY} concurrent), ${r.errors} errors: ` +
+        `${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
+        `server CPU ${cpuPerReq[r.name as 'bare' | 'webhook'].toFixed(0)} us/request`);
+    }
+    const ratio = h.throughput / b.throughput;
+    const added = h.p99 - b.p99;
     const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
     console.log(JSON.stringify({
       bench: 'webhook', throughput_ratio: round(ratio), p99_added_ms: round(added), targets: TARGETS,
-      pass: ratio >= TARGETS.throughput_ratio && added <= TARGETS.p99_added_ms && bare.errors + hook.errors === 0,
-      concurrency: CONCURRENCY, seconds: SECONDS,
-      webhook: { rps: round(hook.throughput, 0), p50_ms: round(hook.p50), p99_ms: round(hook.p99), errors: hook.errors },
-      bare: { rps: round(bare.throughput, 0), p50_ms: round(bare.p50), p99_ms: round(bare.p99), errors: bare.errors },
+      pass: ratio >= TARGETS.throughput_ratio && added <= TARGETS.p99_added_ms && b.errors + h.errors === 0,
+      concurrency: CONCURRENCY, seconds: SECONDS, load_average_1m: round(loadavg()[0], 2),
+      server_cpu_us_per_request: { webhook: round(cpuPerReq.webhook, 1), bare: round(cpuPerReq.bare, 1) },
+      webhook: { rps: round(h.throughput, 0), p50_ms: round(h.p50), p99_ms: round(h.p99), errors: h.errors },
+      bare: { rps: round(b.throughput, 0), p50_ms: round(b.p50), p99_ms: round(b.p99), errors: b.errors },
     }));
   } finally {
     for (const c of children) c.kill();

@@ -1,4 +1,4 @@
-import { buildEnvPatch, MalformedPodError, PodLike } from './env-patch';
+import { buildEnvPatch, envPatchKey, MalformedPodError, PodLike } from './env-patch';
 import { EnabledTarget } from './enabled-targets';
 
 /**
@@ -36,8 +36,27 @@ interface AdmissionRequest {
   dryRun?: boolean;
 }
 
-const reply = (uid: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true, ...extra } });
+const HEAD = '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":';
+/** The response review; the patch is base64 (no escaping needed), so it is spliced in as text. */
+const reply = (uid: string, patchB64?: string) =>
+  `${HEAD}${JSON.stringify(uid)},"allowed":true${patchB64 ? `,"patchType":"JSONPatch","patch":"${patchB64}"` : ''}}}`;
+
+/** Encoded patches by envPatchKey: Pods of one ReplicaSet produce the same patch. Bounded; oldest entries go first. */
+const PATCHES = new Map<string, string>();
+const PATCH_CACHE_MAX = 2048;
+
+function encodedPatch(pod: PodLike, secretName: string, versionLabel?: string): string {
+  const key = envPatchKey(pod, secretName, versionLabel);
+  const hit = key === undefined ? undefined : PATCHES.get(key);
+  if (hit !== undefined) return hit;
+  const ops = buildEnvPatch(pod, secretName, versionLabel);
+  const encoded = ops.length ? Buffer.from(JSON.stringify(ops)).toString('base64') : '';
+  if (key !== undefined) {
+    if (PATCHES.size >= PATCH_CACHE_MAX) PATCHES.delete(PATCHES.keys().next().value as string);
+    PATCHES.set(key, encoded);
+  }
+  return encoded;
+}
 
 const malformed = (why: string): AdmissionResult => ({
   status: 400, decision: 'malformed', dryRun: false,
@@ -65,8 +84,8 @@ export function admit(raw: string | Buffer, ctx: AdmissionContext): AdmissionRes
   const req = parseReview(raw);
   if (typeof req === 'string') return malformed(req);
   const dryRun = req.dryRun === true;
-  const done = (decision: Decision, extra?: Record<string, unknown>, error?: Error): AdmissionResult =>
-    ({ status: 200, body: reply(req.uid, extra), decision, dryRun, uid: req.uid, error });
+  const done = (decision: Decision, patchB64?: string, error?: Error): AdmissionResult =>
+    ({ status: 200, body: reply(req.uid, patchB64), decision, dryRun, uid: req.uid, error });
   try {
     const isPod = (req.kind?.kind === 'Pod' && !req.kind.group) || (req.resource?.resource === 'pods' && !req.resource.group);
     if (!isPod || req.operation !== 'CREATE' || req.subResource) return done('ignored');
@@ -80,16 +99,16 @@ export function admit(raw: string | Buffer, ctx: AdmissionContext): AdmissionRes
     if (!namespace) return done('not_enabled');
     const target = ctx.lookup(namespace, app, module, ctx.cluster);
     if (!target) return done('not_enabled');
-    let ops;
+    let patch: string;
     try {
-      ops = buildEnvPatch(pod, target.secretName, ctx.versionLabel);
+      patch = encodedPatch(pod, target.secretName, ctx.versionLabel);
     } catch (e) {
       if (e instanceof MalformedPodError) return malformed(e.message);
       throw e;
     }
-    if (ops.length === 0) return done('unchanged');
+    if (!patch) return done('unchanged');
     // No side effects either way: the answer is the same for dryRun requests (the caller sees the mutation).
-    return done('patched', { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(ops)).toString('base64') });
+    return done('patched', patch);
   } catch (e) {
     // Fail open: allowed, no patch; the server logs and counts it.
     return done('error', undefined, e as Error);

@@ -1,4 +1,5 @@
-import { applyEnvPatch, buildEnvPatch, MalformedPodError, RELEASE_VAR, SECRET_KEYS } from './env-patch';
+import fc from 'fast-check';
+import { applyEnvPatch, buildEnvPatch, envPatchKey, MalformedPodError, RELEASE_VAR, SECRET_KEYS } from './env-patch';
 
 const pod = (containers: unknown[], labels: Record<string, string> = {}) => ({ metadata: { labels }, spec: { containers } });
 const names = (env: Array<{ name: string }>) => env.map((e) => e.name);
@@ -50,5 +51,36 @@ describe('buildEnvPatch', () => {
     expect(() => buildEnvPatch({ spec: {} } as any, 's')).toThrow(MalformedPodError);
     expect(() => buildEnvPatch(pod([null]), 's')).toThrow(MalformedPodError);
     expect(() => buildEnvPatch(pod([{ env: 'x' }]), 's')).toThrow(MalformedPodError);
+  });
+});
+
+describe('envPatchKey (patch cache key)', () => {
+  const names = fc.constantFrom('SENTRY_DSN', 'SENTRY_ENVIRONMENT', 'SENTRY_TRACES_SAMPLE_RATE', 'SENTRY_RELEASE', 'PORT', 'X');
+  const container = fc.record({
+    name: fc.constantFrom('a', 'b'),
+    env: fc.option(fc.array(fc.record({ name: names, value: fc.constantFrom('1', '2') }), { maxLength: 5 }), { nil: undefined }),
+  });
+  const podArb = fc.record({
+    metadata: fc.record({ labels: fc.dictionary(fc.constantFrom('v', 'w'), fc.constantFrom('', '1.0')) }),
+    spec: fc.record({ containers: fc.array(container, { minLength: 1, maxLength: 3 }) }),
+  });
+
+  it('equal keys always mean equal patches, so a cached patch is the patch', () => {
+    fc.assert(fc.property(podArb, podArb, fc.constantFrom('s1', 's2'), fc.constantFrom('s1', 's2'), (p1, p2, s1, s2) => {
+      if (envPatchKey(p1, s1, 'v') === envPatchKey(p2, s2, 'v')) {
+        expect(buildEnvPatch(p1, s1, 'v')).toEqual(buildEnvPatch(p2, s2, 'v'));
+      }
+    }), { numRuns: 3000 });
+  });
+
+  it('differs when the secret, the release label or an env name differs, and is undefined for odd shapes', () => {
+    const base = pod([{ name: 'a', env: [{ name: 'X' }] }], { v: '1' });
+    const k = envPatchKey(base, 's', 'v');
+    expect(envPatchKey(base, 't', 'v')).not.toBe(k);
+    expect(envPatchKey(pod([{ name: 'a', env: [{ name: 'X' }] }]), 's', 'v')).not.toBe(k);
+    expect(envPatchKey(pod([{ name: 'a', env: [{ name: 'SENTRY_DSN' }] }], { v: '1' }), 's', 'v')).not.toBe(k);
+    expect(envPatchKey(pod([{ name: 'b', env: [{ name: 'Y' }] }], { v: '2' }), 's', 'v')).toBe(k);
+    expect(envPatchKey({ spec: {} }, 's')).toBeUndefined();
+    expect(envPatchKey(pod([{ env: 'x' }]), 's')).toBeUndefined();
   });
 });

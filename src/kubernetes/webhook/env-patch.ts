@@ -67,6 +67,36 @@ export function buildEnvPatch(pod: PodLike, secretName: string, versionLabel?: s
   return ops;
 }
 
+/**
+ * A key that determines buildEnvPatch's result (secret, release label value presence, and per container whether env
+ * is absent or which wanted names it already sets), so the encoded patch can be reused: Pods of one ReplicaSet are
+ * alike. Undefined when the shape is unusual (then the caller builds the patch, which validates).
+ */
+export function envPatchKey(pod: PodLike, secretName: string, versionLabel?: string): string | undefined {
+  const containers = pod?.spec?.containers;
+  if (!Array.isArray(containers)) return undefined;
+  const labels = (pod.metadata?.labels ?? {}) as Record<string, string>;
+  const release = !!versionLabel && typeof labels[versionLabel] === 'string' && labels[versionLabel] !== '';
+  let key = `${secretName}|${release ? versionLabel : ''}|`;
+  for (const c of containers as ContainerLike[]) {
+    if (!c || typeof c !== 'object') return undefined;
+    if (c.env === undefined || c.env === null) {
+      key += 'n,';
+      continue;
+    }
+    if (!Array.isArray(c.env)) return undefined;
+    let mask = 0;
+    for (const e of c.env as Array<{ name?: unknown }>) {
+      const i = ALL_VARS.indexOf(e?.name as string);
+      if (i >= 0) mask |= 1 << i;
+    }
+    key += `${mask},`;
+  }
+  return key;
+}
+
+const ALL_VARS: readonly string[] = [...SECRET_KEYS, RELEASE_VAR];
+
 /** Applies add-operations produced by buildEnvPatch to a copy of pod (used by tests and the idempotency check). */
 export function applyEnvPatch<T extends PodLike>(pod: T, ops: JsonPatchOp[]): T {
   const copy = JSON.parse(JSON.stringify(pod)) as T;

@@ -66,8 +66,7 @@ export class WebhookServer {
         res.writeHead(result.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(result.body) });
         res.end(result.body);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        webhookDecisions.inc({ decision: result.decision, dry_run: String(result.dryRun) });
-        webhookDuration.observe({ decision: result.decision }, seconds);
+        this.count(result.decision, result.dryRun, seconds);
         if (result.decision === 'error') {
           this.log.error(`admission error for uid ${result.uid} (answered allowed, no patch): ${result.error?.stack ?? result.error}`);
         } else if (result.decision === 'malformed') {
@@ -103,6 +102,20 @@ export class WebhookServer {
       server.close(() => ok());
       server.closeAllConnections();
     });
+  }
+
+  /** Metric children cached per label set (label hashing on every request is measurable at thousands/s). */
+  private readonly counters = new Map<string, { inc(): void }>();
+  private readonly timers = new Map<string, { observe(v: number): void }>();
+
+  private count(decision: string, dryRun: boolean, seconds: number): void {
+    const k = `${decision}:${dryRun}`;
+    let c = this.counters.get(k);
+    if (!c) this.counters.set(k, (c = webhookDecisions.labels(decision, String(dryRun))));
+    c.inc();
+    let t = this.timers.get(decision);
+    if (!t) this.timers.set(decision, (t = webhookDuration.labels(decision)));
+    t.observe(seconds);
   }
 
   private readCert(): { cert: Buffer; key: Buffer } {
