@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InstanceStore, ModuleTx, Page } from '../../src/instances/instance-store';
-import { Attachment, Instance, Key, Operation, OperationState } from '../../src/instances/model';
+import { Attachment, Instance, Key, Operation, OperationState, Protocol } from '../../src/instances/model';
 
 /** InstanceStore in memory, for unit tests of the domain (the real one is exercised on PostgreSQL by the e2e suites). */
 export class InMemoryInstanceStore extends InstanceStore {
@@ -18,6 +18,8 @@ export class InMemoryInstanceStore extends InstanceStore {
       saveAttachment: async (a) => upsert(this.attachments, { createdAt: now(), ...a, updatedAt: now() } as Attachment),
       saveInstance: async (i) => upsert(this.instances, { createdAt: now(), reconciledAt: null, secret: null, teamSlug: null, projectSlug: null, projectId: null, projectOwned: false, dsnSealed: null, membersSynced: null, ...i, updatedAt: now() } as Instance),
       createOperation: async (o) => upsert(this.operations, { ...o, createdAt: now(), updatedAt: now(), finishedAt: null } as Operation),
+      keys: async (instanceId) => this.listKeys(instanceId),
+      saveKey: async (k) => this.saveKey(k),
       enqueue: async (ids) => void this.enqueued.push(...ids),
     });
   }
@@ -30,6 +32,10 @@ export class InMemoryInstanceStore extends InstanceStore {
   }
   async getInstance(id: string) {
     const i = this.instances.find((x) => x.id === id);
+    return i ? { ...i } : null;
+  }
+  async findByExternalId(origin: Protocol, externalId: string) {
+    const i = this.instances.find((x) => x.origin === origin && x.externalId === externalId);
     return i ? { ...i } : null;
   }
   async updateInstance(id: string, patch: Partial<Instance>) {
@@ -45,7 +51,7 @@ export class InMemoryInstanceStore extends InstanceStore {
     return this.keys.filter((k) => k.instanceId === instanceId).map((k) => ({ ...k }));
   }
   async saveKey(k: Partial<Key> & Pick<Key, 'instanceId' | 'name'>) {
-    return upsert(this.keys, { createdAt: new Date(), upstreamKeyId: null, dsnSealed: null, ...k, updatedAt: new Date() } as Key);
+    return upsert(this.keys, { createdAt: new Date(), upstreamKeyId: null, dsnSealed: null, parameters: null, ...k, updatedAt: new Date() } as Key);
   }
   async getOperation(id: string) {
     return this.operations.find((o) => o.id === id) ?? null;
@@ -59,6 +65,13 @@ export class InMemoryInstanceStore extends InstanceStore {
   }
   async openOperationsFor(instanceId: string) {
     return this.operations.filter((o) => o.state === 'in progress' && instanceId in o.instances);
+  }
+  async latestOperationFor(instanceId: string, bindingId?: string | null) {
+    return (
+      [...this.operations].reverse().find(
+        (o) => instanceId in o.instances && (bindingId === undefined || (bindingId === null ? o.request.bindingId == null : o.request.bindingId === bindingId)),
+      ) ?? null
+    );
   }
   async finishOperation(id: string, state: OperationState, description: string | null) {
     const o = this.operations.find((x) => x.id === id && x.state === 'in progress');
