@@ -106,6 +106,13 @@ describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
     expect(await targets.removeSecret(ref, tnfood('prod'))).toBe('absent');
   });
 
+  it('reports a missing namespace as a retryable rejection that names it (the PaaS may create it with the first deploy)', async () => {
+    const ref = targets.resolve(tnfood('stag'), { namespace: 'not-yet' })!;
+    const err = await targets.ensureSecret(ref, desired('stag', '1')).catch((e) => e);
+    expect(err).toMatchObject({ code: ErrorCode.UpstreamRejected, retryable: true, details: expect.objectContaining({ status: 404, namespace: 'not-yet' }) });
+    expect(err.message).toMatch(/not-yet.*namespace/i);
+  });
+
   it('rolls out the Deployments labelled with the app module, once per Secret version', async () => {
     const ref = targets.resolve(tnfood('stag'), { namespace: 'tnfood-stag' })!;
     const deployment = (name: string, module: string) => ({
