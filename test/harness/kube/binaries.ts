@@ -43,8 +43,8 @@ export function kubeHarnessStatus(version = KUBE_VERSION): { ready: true; cached
   if (goAvailable()) return { ready: true, cached: false };
   const reason =
     `Kubernetes test cluster unavailable: the binaries are not cached in ${binDir(version)} and no Go toolchain is on PATH. ` +
-    `Install Go >= 1.25 (https://go.dev/dl/) with access to the Go module proxy; the harness then builds kube-apiserver, ` +
-    `kube-controller-manager ${version} and kine ${KINE_VERSION} itself (first run ~10-20 min on 2 cores).`;
+    `Install Go >= 1.25.1 (https://go.dev/dl/) with access to the Go module proxy; the harness then builds kube-apiserver, ` +
+    `kube-controller-manager ${version} and kine ${KINE_VERSION} itself (first run ~20 min on 2 cores, then cached).`;
   if (process.env.CI === 'true') throw new Error(reason);
   return { ready: false, reason };
 }
