@@ -50,7 +50,10 @@ export class ClusterRegistry {
     }
     const kc = new k8s.KubeConfig();
     try {
-      if (cfg.inCluster) kc.loadFromCluster();
+      if (cfg.inCluster) {
+        if (!process.env.KUBERNETES_SERVICE_HOST) throw new Error('KUBERNETES_SERVICE_HOST is not set: svc-sentry is not running in a Pod');
+        kc.loadFromCluster();
+      }
       else {
         kc.loadFromFile(cfg.kubeconfig!);
         if (cfg.context) kc.setCurrentContext(cfg.context);

@@ -50,6 +50,13 @@ describe('admit', () => {
     expect(admit(review({}, { 'bkapp.paas.bk.tencent.com/code': 'tnfood', 'bkapp.paas.bk.tencent.com/module-name': 'default' }), bk).decision).toBe('patched');
   });
 
+  it('leaves opted-out Pods and mirror Pods alone', () => {
+    const labels = { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default' };
+    expect(admit(review({}, { ...labels, 'svc-sentry.io/inject': 'false' }), ctx()).decision).toBe('ignored');
+    const mirror = review({ object: { metadata: { labels, annotations: { 'kubernetes.io/config.mirror': 'abc' } }, spec: { containers: [{ name: 'c' }] } } });
+    expect(admit(mirror, ctx()).decision).toBe('ignored');
+  });
+
   it('answers dryRun requests the same way, flagged as dry run', () => {
     const r = admit(review({ dryRun: true }), ctx());
     expect(r).toMatchObject({ decision: 'patched', dryRun: true });

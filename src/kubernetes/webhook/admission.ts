@@ -32,9 +32,13 @@ interface AdmissionRequest {
   subResource?: string;
   namespace?: string;
   operation?: string;
-  object?: PodLike & { metadata?: { namespace?: string; labels?: Record<string, string> } };
+  object?: PodLike & { metadata?: { namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
   dryRun?: boolean;
 }
+
+/** A Pod labelled `svc-sentry.io/inject: "false"` is left alone. */
+export const OPT_OUT_LABEL = 'svc-sentry.io/inject';
+const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
 const HEAD = '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":';
 /** The response review; the patch is base64 (no escaping needed), so it is spliced in as text. */
@@ -92,6 +96,8 @@ export function admit(raw: string | Buffer, ctx: AdmissionContext): AdmissionRes
     const pod = req.object;
     if (!pod || typeof pod !== 'object') return malformed('request.object missing for a Pod CREATE');
     const labels = pod.metadata?.labels ?? {};
+    // Opt-out label, and mirror Pods of static Pods (the kubelet's; they must not be changed).
+    if (labels[OPT_OUT_LABEL] === 'false' || pod.metadata?.annotations?.[MIRROR_ANNOTATION] !== undefined) return done('ignored');
     const app = labels[ctx.appLabel];
     const module = labels[ctx.moduleLabel];
     if (!app || !module) return done('not_labelled');
