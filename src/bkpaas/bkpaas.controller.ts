@@ -140,7 +140,8 @@ export class BkpaasController {
 
   @BkPublic()
   @Get('authenticate')
-  async authenticate(@Query('token') token: string | undefined, @Res() res: Response) {
-    res.redirect(302, await this.bk.authenticate(token));
+  async authenticate(@Req() req: { bkSsoToken?: string }, @Res() res: Response) {
+    // BkpaasModule moved the token out of the URL (so request logs never carry it).
+    res.redirect(302, await this.bk.authenticate(req.bkSsoToken));
   }
 }

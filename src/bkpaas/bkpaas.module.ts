@@ -10,6 +10,8 @@ import { BkpaasRecords } from './bkpaas-records.store';
 import { BkpaasController } from './bkpaas.controller';
 import { BkpaasService } from './bkpaas.service';
 
+export type SsoRequest = { url: string; originalUrl: string; bkSsoToken?: string };
+
 /** BlueKing PaaS 3.0 remote service, mounted under `bkpaas.prefix` (default /bkpaas/). */
 @Module({})
 export class BkpaasModule {
@@ -17,6 +19,18 @@ export class BkpaasModule {
     mountProtocolJson(host, config.bkpaas.prefix, (err, _req, res) => {
       const { status, body } = bkError(err);
       res.status(status).json(body);
+    });
+    // The SSO token arrives in the query string: take it out before the request logger records the URL.
+    const base = config.bkpaas.prefix.replace(/\/+$/, '');
+    host.httpAdapter.getInstance().use(`${base}/authenticate`, (req: SsoRequest, _res: unknown, next: () => void) => {
+      const m = /[?&]token=([^&]*)/.exec(req.url);
+      if (m) {
+        req.bkSsoToken = decodeURIComponent(m[1]);
+        const redact = (u: string) => u.replace(/([?&]token=)[^&]*/g, '$1[REDACTED]');
+        req.url = redact(req.url);
+        req.originalUrl = redact(req.originalUrl);
+      }
+      next();
     });
   }
 
