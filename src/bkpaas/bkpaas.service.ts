@@ -57,10 +57,7 @@ export class BkpaasService {
     this.checkService(serviceId);
     const target = parseBkParams(body.params, this.config.environments, this.config.bkpaas.developerEmailDomain);
     if (!target.engineAppName) throw new DomainError(ErrorCode.InvalidInput, 'params.engine_app_name is required (the idempotency key)');
-    const current = await this.ops.byTarget(target.app, target.module, target.env);
-    const reuse = current?.desired === 'present' && current.origin === 'bkpaas' && current.externalId && current.parameters?.engine_app_name === target.engineAppName;
-    const spec = await this.spec(reuse ? current!.externalId! : randomUUID(), body);
-    const res = await this.ops.provision(spec, caller);
+    const { spec, res } = await this.provisionByEngineApp(target.app, target.module, target.env, target.engineAppName, body, caller);
     // Only the call that created waits; re-POSTs while provisioning answer 202 at once (the caller backs off).
     const wait = res.outcome === 'created' ? this.config.bkpaas.idemWaitSeconds * 1000 : 0;
     const settled = await this.ops.awaitSettled(res.instance.id, res.instance.generation, wait);
@@ -70,6 +67,20 @@ export class BkpaasService {
       await this.ops.update('bkpaas', res.instance.externalId!, { developers: spec.developers }, caller, 'sync-developers');
     }
     return { status: res.outcome === 'created' ? 201 : 200, body: this.view(settled.instance) };
+  }
+
+  /** The engine app's instance id if it has one, else a new one; a concurrent twin that won the race is reused. */
+  private async provisionByEngineApp(app: string, module: string, env: string, engineApp: string, body: Record<string, unknown>, caller: Caller) {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.ops.byTarget(app, module, env);
+      const reuse = current?.desired === 'present' && current.origin === 'bkpaas' && current.externalId && current.parameters?.engine_app_name === engineApp;
+      const spec = await this.spec(reuse ? current!.externalId! : randomUUID(), body);
+      try {
+        return { spec, res: await this.ops.provision(spec, caller) };
+      } catch (e) {
+        if (attempt > 0 || reuse || !(e instanceof DomainError && e.code === ErrorCode.Conflict)) throw e;
+      }
+    }
   }
 
   /** GET instances/{iid}/[?to_be_deleted=true]. */

@@ -56,6 +56,15 @@ describe('BlueKing remote service: end-to-end flows', () => {
     expect(ours('tnfood-default-stag')).toHaveLength(1);
   });
 
+  it('concurrent idem_prov calls for one engine app make one instance and one key', async () => {
+    const answers = await Promise.all([idem('twins', 'prod'), idem('twins', 'prod'), idem('twins', 'prod')]);
+    expect(answers.map((a) => a.status).every((s) => [200, 201, 202].includes(s))).toBe(true);
+    expect(new Set(answers.map((a) => a.body.uuid)).size).toBe(1);
+    await waitFor(async () => (await idem('twins', 'prod')).status === 200, 15_000);
+    expect(ours('twins-default-prod')).toHaveLength(1);
+    expect(await query(t.databaseUrl, `SELECT count(*)::int AS n FROM instances WHERE app = 'twins'`)).toEqual([{ n: 1 }]);
+  });
+
   it('idem_prov while provisioning answers 202, then 200 with the same instance', async () => {
     standin.setFaults({ latencyMs: 1500 });
     const first = await idem('slowapp', 'stag');

@@ -172,6 +172,12 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
     it('409 when the (app, module, env) belongs to another instance id', async () => {
       await rejected(409, 'PUT', `${SI}/sync-2`, provisionBody(ids, ids.sync, { parameters: { app: 'osbapp', environment: 'stag' } }));
     });
+
+    it('the instance shows in the REST status of its app module (one shared row)', async () => {
+      const rest = await t.api('GET', '/api/v1/apps/osbapp/modules/default/monitoring');
+      expect(rest).toMatchObject({ status: 200, body: { enabled: true, environments: { stag: { state: 'ready', project: { slug: 'osbapp-default-stag' } } } } });
+      expect(await query(t.databaseUrl, `SELECT origin, external_id FROM instances WHERE app = 'osbapp'`)).toEqual([{ origin: 'osb', external_id: 'sync-1' }]);
+    });
   });
 
   describe('last_operation and GET instance', () => {
