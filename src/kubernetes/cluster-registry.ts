@@ -1,3 +1,4 @@
+import { Agent, AgentOptions } from 'node:https';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { K8s, k8s } from './client-node';
 import { toDomainError, withTimeout } from './kube-errors';
@@ -63,6 +64,7 @@ export class ClusterRegistry {
         `cluster "${name}": cannot load ${cfg.inCluster ? 'the in-cluster service account' : `kubeconfig ${cfg.kubeconfig}`}: ${(e as Error).message}`,
         { cluster: name });
     }
+    reuseConnections(kc);
     const server = kc.getCurrentCluster()?.server;
     if (!server) throw new DomainError(ErrorCode.UpstreamNotConfigured, `cluster "${name}": the kubeconfig names no server`, { cluster: name });
     const clients: ClusterClients = {
@@ -89,4 +91,27 @@ export class ClusterRegistry {
       }
     }));
   }
+}
+
+/**
+ * client-node 1.4 builds a new https.Agent for every request (no connection reuse: a TLS handshake per call).
+ * Hand it one keep-alive agent per distinct TLS identity instead; proxies and plain HTTP keep the stock path.
+ */
+function reuseConnections(kc: K8s.KubeConfig): void {
+  const target = kc as unknown as { createAgent: (cluster: K8s.Cluster | null, opts: AgentOptions) => unknown };
+  const original = target.createAgent.bind(kc);
+  const agents = new Map<string, Agent>();
+  target.createAgent = (cluster, opts) => {
+    if (!cluster || cluster.proxyUrl || !cluster.server?.startsWith('https:')) return original(cluster, opts);
+    const key = [opts.ca, opts.cert, opts.key, opts.pfx, opts.passphrase, opts.rejectUnauthorized, opts.servername].map(String).join('\u0000');
+    let agent = agents.get(key);
+    if (!agent) {
+      // Rotated client certificates make new keys; drop the old agents rather than grow.
+      for (const a of agents.values()) a.destroy();
+      agents.clear();
+      agent = new Agent({ ...opts, keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
 }
