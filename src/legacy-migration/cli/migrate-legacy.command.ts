@@ -82,16 +82,16 @@ function batch(dir: string, run: Parameters<typeof runBatch>[1], opts: Opts, io:
   let bar: SingleBar | undefined;
   try {
     const rows = runBatch(dir, run, (done, total, app) => {
-      if (opts.json) return;
+      if (opts.json || !io.isTTY) return; // the bar is for people at a terminal; logs get the table only
       if (!bar) {
-        bar = new SingleBar({ format: 'migrate-legacy [{bar}] {value}/{total} {app}', stream: process.stderr, noTTYOutput: !io.isTTY, notTTYSchedule: 2000 }, Presets.shades_classic);
+        bar = new SingleBar({ format: 'migrate-legacy [{bar}] {value}/{total} {app}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
         bar.start(total, 0, { app });
       }
       bar.update(done, { app });
     });
     bar?.stop();
     if (opts.json) io.out(JSON.stringify({ batch: dir, apps: rows }, null, 2) + '\n');
-    else io.out(summaryTable(rows));
+    else io.out(summaryTable(rows) + (opts.dryRun ? 'Dry run: nothing was written.\n' : ''));
     if (rows.some((r) => r.status === 'failed')) return EXIT.failed;
     return rows.some((r) => r.status === 'refused') ? EXIT.refused : EXIT.ok;
   } catch (e) {
