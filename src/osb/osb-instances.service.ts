@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { projectSlug } from '../common/names';
 import { AppConfig } from '../config/config.schema';
 import { CatalogService } from '../catalog/catalog.service';
 import { InstanceOpsService } from '../instances/instance-ops.service';
 import { Caller } from '../instances/instances.service';
-import { Instance, Operation } from '../instances/model';
+import { Instance, Operation, TargetRequest } from '../instances/model';
+import { KubernetesTargets } from '../kubernetes/kubernetes-targets.port';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { OsbContext } from './osb-auth';
 import { MAINTENANCE_VERSION, OSB_SERVICE_ID, osbPlan, OsbPlan, OSB_PLANS } from './osb-catalog';
-import { asyncRequired, concurrencyError, osbError } from './osb-errors';
+import { asyncRequired, badRequest, concurrencyError, osbError } from './osb-errors';
 import { acceptsIncomplete, asObject, checkMaintenance, instanceTarget, requiredString, servicePlan, targetFromContext, validId } from './osb-request';
 import { since } from './version';
 
@@ -36,6 +38,7 @@ export class OsbInstancesService {
     private readonly ops: InstanceOpsService,
     private readonly catalog: CatalogService,
     private readonly upstreams: UpstreamRegistry,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   async provision(iid: string, raw: unknown, accepts: unknown, ctx: OsbContext): Promise<OsbAnswer> {
@@ -49,6 +52,7 @@ export class OsbInstancesService {
     const targetRequest = targetFromContext(context);
     checkMaintenance(body.maintenance_info);
     if (plan.async && !acceptsIncomplete(accepts)) throw asyncRequired();
+    this.checkTarget(target, targetRequest);
     const res = await this.ops.provision(
       { origin: 'osb', externalId: iid, ...target, plan: plan.domainPlan, parameters: { ...identity, parameters: params ?? {} }, targetRequest, strictParameters: true },
       callerOf(ctx),
@@ -79,6 +83,7 @@ export class OsbInstancesService {
     if ((await this.ops.openOperations(inst.id)).length) throw concurrencyError();
     const parameters = { ...(inst.parameters ?? {}), plan_id: plan.id, parameters: { ...((inst.parameters?.parameters as Record<string, unknown>) ?? {}), ...(params ?? {}) } };
     const targetRequest = context ? targetFromContext(context) ?? undefined : undefined;
+    if (targetRequest) this.checkTarget(inst, targetRequest);
     const res = await this.ops.update('osb', iid, { plan: plan.domainPlan, parameters, ...(targetRequest ? { targetRequest } : {}) }, callerOf(ctx));
     const base = since(ctx.minor, 'updateDashboardUrl') ? { dashboard_url: this.dashboardUrl(res.instance) } : {};
     if (!res.changed && !plan.async) return { status: 200, body: base };
@@ -157,6 +162,24 @@ export class OsbInstancesService {
     const inst = await this.ops.byExternalId('osb', iid);
     if (!inst || inst.desired === 'absent') throw osbError(404, `instance ${iid} does not exist`);
     return inst;
+  }
+
+  /** A context naming a cluster svc-sentry does not know is refused up front (400), not left to fail in the reconciler. */
+  private checkTarget(id: { app: string; module: string; env: string }, requested: TargetRequest | null): void {
+    if (!requested) return;
+    let targets: KubernetesTargets | undefined;
+    try {
+      targets = this.moduleRef.get(KubernetesTargets, { strict: false });
+    } catch {
+      return; // Kubernetes is not wired: the Secret step is skipped anyway
+    }
+    if (!targets?.configured()) return;
+    try {
+      targets.resolve(id, requested);
+    } catch (e) {
+      if (e instanceof DomainError) throw badRequest(`context: ${e.message}`);
+      throw e;
+    }
   }
 
   private dashboardUrl(inst: Instance): string | null {
