@@ -1,6 +1,7 @@
-import { DomainError, ErrorCode } from '../common/domain-error';
+import { DomainError, ErrorCode, isDomainError } from '../common/domain-error';
 import {
-  DesiredSecret, InstanceIdentity, KubernetesTargets, RolloutResult, SecretOutcome, SecretRef, TargetRequest,
+  DesiredSecret, InstanceIdentity, KubernetesTargets, RolloutResult, SecretBatchItem, SecretBatchResult, SecretOutcome, SecretRef,
+  TargetRequest,
 } from './kubernetes-targets.port';
 import { renderNamespace } from './namespace-template';
 import {
@@ -69,6 +70,19 @@ export class FakeKubernetesTargets extends KubernetesTargets {
       managedBySvcSentry: true,
     });
     return cur ? 'updated' : 'created';
+  }
+
+  async ensureSecrets(items: SecretBatchItem[]): Promise<SecretBatchResult[]> {
+    const out: SecretBatchResult[] = [];
+    for (const { ref, desired } of items) {
+      try {
+        out.push({ ref, outcome: await this.ensureSecret(ref, desired) });
+      } catch (e) {
+        if (!isDomainError(e)) throw e;
+        out.push({ ref, error: e });
+      }
+    }
+    return out;
   }
 
   async removeSecret(ref: SecretRef, id: InstanceIdentity): Promise<'deleted' | 'absent'> {

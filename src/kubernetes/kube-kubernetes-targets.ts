@@ -1,16 +1,18 @@
 import { Logger } from '@nestjs/common';
-import { DomainError, ErrorCode } from '../common/domain-error';
+import { DomainError, ErrorCode, isDomainError } from '../common/domain-error';
 import { K8s, k8s } from './client-node';
 import { ClusterClients, ClusterRegistry } from './cluster-registry';
 import { statusOf, toDomainError, withTimeout } from './kube-errors';
 import {
-  DesiredSecret, InstanceIdentity, KubernetesTargets, RolloutResult, SecretOutcome, SecretRef, TargetRequest,
+  DesiredSecret, InstanceIdentity, KubernetesTargets, RolloutResult, SecretBatchItem, SecretBatchResult, SecretOutcome, SecretRef,
+  TargetRequest,
 } from './kubernetes-targets.port';
 import { KubernetesConfig, labelKeys } from './kubernetes.config';
 import { rollouts, secretWrites } from './kubernetes.metrics';
 import { renderNamespace } from './namespace-template';
+import { mapPool } from './map-pool';
 import {
-  FIELD_MANAGER, LiveSecret, notOwnedMessage, ownership, ROLLOUT_ANNOTATION, secretApplyBody, secretNameFor, secretUpToDate,
+  FIELD_MANAGER, LiveSecret, MANAGED_BY, notOwnedMessage, ownership, ROLLOUT_ANNOTATION, secretApplyBody, secretNameFor, secretUpToDate,
 } from './secret-manifest';
 
 /** KubernetesTargets over real apiservers with @kubernetes/client-node (server-side apply, field manager svc-sentry). */
@@ -77,6 +79,29 @@ export class KubeKubernetesTargets extends KubernetesTargets {
       if (err.code !== ErrorCode.NotOwned) secretWrites.inc({ cluster: ref.cluster, outcome: 'error' });
       throw err;
     }
+  }
+
+  async ensureSecrets(items: SecretBatchItem[], opts: { concurrency?: number } = {}): Promise<SecretBatchResult[]> {
+    const snapshots = new Map<string, Promise<Map<string, LiveSecret> | DomainError | null>>();
+    const snapshot = (cluster: string) => {
+      if (!snapshots.has(cluster)) snapshots.set(cluster, this.listManaged(cluster));
+      return snapshots.get(cluster)!;
+    };
+    return mapPool(items, opts.concurrency ?? 16, async ({ ref, desired }): Promise<SecretBatchResult> => {
+      try {
+        const snap = await snapshot(ref.cluster);
+        // The cluster is down: every item of it fails the same way, without a request each.
+        if (snap instanceof DomainError) return { ref, error: snap };
+        const live = snap?.get(`${ref.namespace}/${ref.name}`);
+        if (live && ownership(live, desired).owned && secretUpToDate(live, desired)) {
+          secretWrites.inc({ cluster: ref.cluster, outcome: 'unchanged' });
+          return { ref, outcome: 'unchanged' };
+        }
+        return { ref, outcome: await this.ensureSecret(ref, desired) };
+      } catch (e) {
+        return { ref, error: isDomainError(e) ? e : toDomainError(e, `apply Secret ${ref.namespace}/${ref.name}`, { ...ref }) };
+      }
+    });
   }
 
   async removeSecret(ref: SecretRef, id: InstanceIdentity): Promise<'deleted' | 'absent'> {
@@ -150,6 +175,33 @@ export class KubeKubernetesTargets extends KubernetesTargets {
     return this.registry.health();
   }
 
+  /**
+   * Every Secret labelled managed-by=svc-sentry in the cluster (paginated LIST). null when listing across namespaces
+   * is forbidden (RBAC limited to namespaces): callers then read each Secret. A DomainError when the cluster fails.
+   */
+  private async listManaged(cluster: string): Promise<Map<string, LiveSecret> | DomainError | null> {
+    const out = new Map<string, LiveSecret>();
+    const details = { cluster, namespace: '*', name: '*' };
+    try {
+      const c = this.registry.get(cluster);
+      let cont: string | undefined;
+      do {
+        const page = await this.call(c.core.listSecretForAllNamespaces({
+          labelSelector: `${MANAGED_BY}=${FIELD_MANAGER}`, limit: 500, _continue: cont,
+        }), 'list managed Secrets', details);
+        for (const s of page.items) out.set(`${s.metadata?.namespace}/${s.metadata?.name}`, toLive(s));
+        cont = page.metadata?._continue || undefined;
+      } while (cont);
+      return out;
+    } catch (e) {
+      if (statusOf(e) === 403) {
+        this.log.warn(`cannot list Secrets across namespaces in cluster ${cluster} (RBAC); resync reads each Secret instead`);
+        return null;
+      }
+      return toDomainError(e, 'list managed Secrets', details);
+    }
+  }
+
   private async read(c: ClusterClients, ref: SecretRef): Promise<LiveSecret | null> {
     let s: K8s.V1Secret;
     try {
@@ -158,16 +210,20 @@ export class KubeKubernetesTargets extends KubernetesTargets {
       if (statusOf(e) === 404) return null;
       throw e;
     }
-    return {
-      labels: s.metadata?.labels ?? {},
-      data: s.data ?? {},
-      type: s.type,
-      resourceVersion: s.metadata?.resourceVersion,
-      managers: (s.metadata?.managedFields ?? []).map((m) => ({ manager: m.manager, operation: m.operation })),
-    };
+    return toLive(s);
   }
 
   private call<T>(p: Promise<T>, what: string, ref: SecretRef): Promise<T> {
     return withTimeout(p, this.config.requestTimeoutMs, what, { ...ref });
   }
+}
+
+function toLive(s: K8s.V1Secret): LiveSecret {
+  return {
+    labels: s.metadata?.labels ?? {},
+    data: s.data ?? {},
+    type: s.type,
+    resourceVersion: s.metadata?.resourceVersion,
+    managers: (s.metadata?.managedFields ?? []).map((m) => ({ manager: m.manager, operation: m.operation })),
+  };
 }

@@ -1,3 +1,5 @@
+import type { DomainError } from '../common/domain-error';
+
 /**
  * Port to the clusters where apps run. The reconciler uses it to converge the per-environment
  * Secret `svc-sentry-<module>`; the domain sees no client-node types.
@@ -24,6 +26,16 @@ export interface DesiredSecret extends InstanceIdentity {
 }
 
 export type SecretOutcome = 'created' | 'updated' | 'unchanged';
+
+export interface SecretBatchItem {
+  ref: SecretRef;
+  desired: DesiredSecret;
+}
+
+/** Per item: the outcome, or the DomainError ensureSecret would have thrown for it. */
+export type SecretBatchResult =
+  | { ref: SecretRef; outcome: SecretOutcome; error?: undefined }
+  | { ref: SecretRef; outcome?: undefined; error: DomainError };
 
 export interface RolloutResult {
   /** Names of the Deployments whose pod template was stamped (and so restart). */
@@ -54,4 +66,11 @@ export abstract class KubernetesTargets {
    * Secret's resourceVersion), so a changed Secret takes effect without a deploy. Idempotent per Secret version.
    */
   abstract rollout(ref: SecretRef, id: InstanceIdentity): Promise<RolloutResult>;
+
+  /**
+   * ensureSecret for many at once (the resync sweep): one paginated LIST of the Secrets svc-sentry manages per
+   * cluster, compared in memory; only missing or drifted ones are read and applied (bounded concurrency).
+   * Never throws for one item; results are in input order.
+   */
+  abstract ensureSecrets(items: SecretBatchItem[], opts?: { concurrency?: number }): Promise<SecretBatchResult[]>;
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { ErrorCode } from '../../src/common/domain-error';
+import { ClusterRegistry } from '../../src/kubernetes/cluster-registry';
 import { KubeKubernetesTargets } from '../../src/kubernetes/kube-kubernetes-targets';
 import { KubernetesConfig } from '../../src/kubernetes/kubernetes.config';
 import { describeWithKube, KUBE_START_TIMEOUT_MS, KubeCluster, startKubeCluster, waitFor } from '../harness/kube';
@@ -9,6 +10,7 @@ import { describeWithKube, KUBE_START_TIMEOUT_MS, KubeCluster, startKubeCluster,
 describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
   let cluster: KubeCluster;
   let targets: KubeKubernetesTargets;
+  let registry: ClusterRegistry;
   const tnfood = (env: string) => ({ app: 'tnfood', module: 'default', env });
   const desired = (env: string, rate: string) => ({
     ...tnfood(env), data: { SENTRY_DSN: `https://pub${env}@sentry.example/4${env.length}`, SENTRY_ENVIRONMENT: env, SENTRY_TRACES_SAMPLE_RATE: rate },
@@ -28,7 +30,8 @@ describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
       kubeconfigs: `main=${cluster.kubeconfigPath},backup=${cluster.kubeconfigPath}`,
       namespaceTemplate: 'bkapp-{app}-{env}', requestTimeoutMs: 3000,
     }, { exposeDefaultValues: true });
-    targets = new KubeKubernetesTargets(config);
+    registry = new ClusterRegistry(config);
+    targets = new KubeKubernetesTargets(config, registry);
   }, KUBE_START_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -134,6 +137,42 @@ describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
     const api = (await cluster.request('GET', '/apis/apps/v1/namespaces/tnfood-stag/deployments/api')).body;
     expect(api.spec.template.metadata.annotations).toBeUndefined();
     expect(await targets.rollout(ref, tnfood('stag'))).toEqual({ restarted: [] });
+  });
+
+  it('ensureSecrets: one LIST per cluster, reads and applies only what is missing or drifted, errors per item', async () => {
+    await createNamespace('batch-a');
+    await createNamespace('batch-b');
+    const items = Array.from({ length: 120 }, (_, i) => {
+      const id = { app: 'bulk', module: `m${i}`, env: i % 2 ? 'prod' : 'stag' };
+      const ref = targets.resolve(id, { namespace: i % 2 ? 'batch-b' : 'batch-a' })!;
+      return { ref, desired: { ...id, data: { SENTRY_DSN: `https://k${i}@s/1`, SENTRY_ENVIRONMENT: id.env, SENTRY_TRACES_SAMPLE_RATE: '0.1' } } };
+    });
+    const first = await targets.ensureSecrets(items);
+    expect(first.map((r) => r.outcome)).toEqual(items.map(() => 'created'));
+    // Drift: one edited, one deleted by hand; one slot taken by a foreign Secret; one namespace missing.
+    await cluster.request('PATCH', '/api/v1/namespaces/batch-a/secrets/svc-sentry-m0', { data: { SENTRY_DSN: Buffer.from('x').toString('base64') } }, 'application/merge-patch+json');
+    await cluster.request('DELETE', '/api/v1/namespaces/batch-b/secrets/svc-sentry-m1');
+    await cluster.request('POST', '/api/v1/namespaces/batch-a/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'svc-sentry-foreign' } });
+    const foreign = { ref: { cluster: 'main', namespace: 'batch-a', name: 'svc-sentry-foreign' }, desired: { app: 'bulk', module: 'foreign', env: 'stag', data: { SENTRY_DSN: 'd' } } };
+    const missing = { ref: { cluster: 'main', namespace: 'batch-none', name: 'svc-sentry-x' }, desired: { app: 'bulk', module: 'x', env: 'stag', data: { SENTRY_DSN: 'd' } } };
+    const reads = jest.spyOn(registry.get('main').core, 'readNamespacedSecret');
+    const second = await targets.ensureSecrets([...items, foreign, missing]);
+    expect(second[0].outcome).toBe('updated');
+    expect(second[1].outcome).toBe('created');
+    expect(second.slice(2, 120).every((r) => r.outcome === 'unchanged')).toBe(true);
+    expect(second[120].error).toMatchObject({ code: ErrorCode.NotOwned });
+    expect(second[121].error).toMatchObject({ code: ErrorCode.UpstreamRejected, retryable: true });
+    expect(reads).toHaveBeenCalledTimes(4); // only the four that were not up to date in the LIST
+    reads.mockRestore();
+    expect(decode((await getSecret('batch-a', 'svc-sentry-m0')).body.data).SENTRY_DSN).toBe('https://k0@s/1');
+
+    await cluster.stopApiserver();
+    try {
+      const down = await targets.ensureSecrets(items.slice(0, 10));
+      expect(down.every((r) => r.error?.code === ErrorCode.UpstreamUnavailable && r.error.retryable)).toBe(true);
+    } finally {
+      await cluster.startApiserver();
+    }
   });
 
   it('reports retryable UpstreamUnavailable while the apiserver is down, and succeeds once it is back', async () => {
