@@ -40,10 +40,10 @@ export class OsbBindingsService {
     const res = await this.ops.bind('osb', iid, bid, identity, callerOf(ctx), predecessor as string | undefined).catch((e) => {
       throw e instanceof DomainError && e.code === ErrorCode.InvalidInput ? osbError(400, e.message) : e;
     });
-    if (res.outcome === 'exists') return { status: 200, body: await this.view(res.instance, bid, ctx) };
+    if (res.outcome === 'exists') return { status: 200, body: await this.view(res.instance, bid, ctx, false) };
     const answer = await this.instances.finish(res.instance, res.operation, plan, accepts, res.outcome === 'created' ? 201 : 200, {});
     if (answer.status === 202) return answer;
-    return { status: answer.status, body: await this.view(res.instance, bid, ctx) };
+    return { status: answer.status, body: await this.view(res.instance, bid, ctx, false) };
   }
 
   async unbind(iid: string, bid: string, query: Record<string, unknown>, ctx: OsbContext): Promise<OsbAnswer> {
@@ -64,7 +64,7 @@ export class OsbBindingsService {
   async get(iid: string, bid: string, ctx: OsbContext): Promise<OsbAnswer> {
     const inst = await this.ops.byExternalId('osb', iid);
     if (!inst || inst.desired === 'absent') throw osbError(404, `binding ${bid} does not exist`);
-    return { status: 200, body: await this.view(inst, bid, ctx) };
+    return { status: 200, body: await this.view(inst, bid, ctx, true) };
   }
 
   async lastOperation(iid: string, bid: string, query: Record<string, unknown>, ctx: OsbContext): Promise<OsbAnswer> {
@@ -76,7 +76,8 @@ export class OsbBindingsService {
     return this.instances.describe(op, ctx);
   }
 
-  private async view(inst: Instance, bid: string, ctx: OsbContext): Promise<Record<string, unknown>> {
+  /** Bind answers carry credentials (+ endpoints, metadata by version); only GET echoes the parameters. */
+  private async view(inst: Instance, bid: string, ctx: OsbContext, forGet: boolean): Promise<Record<string, unknown>> {
     const key = (await this.ops.keys(inst.id)).find((k) => k.bindingId === bid && k.desired === 'present' && k.state === 'active');
     if (!key) throw osbError(404, `binding ${bid} does not exist or is still being created`);
     const credentials = this.credentials(inst, key);
@@ -85,7 +86,7 @@ export class OsbBindingsService {
     const proto = new URL(credentials.dsn).protocol;
     return {
       credentials,
-      parameters: (key.parameters?.parameters as Record<string, unknown>) ?? {},
+      ...(forGet ? { parameters: (key.parameters?.parameters as Record<string, unknown>) ?? {} } : {}),
       ...(since(ctx.minor, 'endpoints') ? { endpoints: [{ host: hostname, ports: [port ?? (proto === 'http:' ? '80' : '443')], protocol: 'tcp' }] } : {}),
       ...(since(ctx.minor, 'metadata') ? { metadata: {} } : {}),
     };

@@ -67,10 +67,7 @@ describe('OSB: end-to-end flows with key rotation', () => {
       expect(b1.status).toBe(async ? 202 : 201);
       await poll(`${SI}/service_bindings/b1`, b1.body.operation);
       const cred1 = async ? (await osb('GET', `${SI}/service_bindings/b1`)).body : b1.body;
-      if (version === '2.13') {
-        expect(cred1.endpoints).toBeUndefined();
-        expect(cred1.metadata).toBeUndefined();
-      }
+      if (version === '2.13') expect(Object.keys(cred1)).toEqual(['credentials']);
       expect(bindingKeys(slug)).toHaveLength(1);
       expect(cred1.credentials.dsn).toContain(bindingKeys(slug)[0].public);
 
