@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
@@ -11,10 +11,20 @@ import { AppModule, Runtime } from './app.module';
 import { buildOpenApi } from './api/openapi';
 import { bodyParserProblems, ProblemFilter } from './api/problem.filter';
 import { validationPipe } from './api/validation';
+import { BkpaasModule } from './bkpaas/bkpaas.module';
+import { AppConfig } from './config/config.schema';
+import { LegacyMigrationModule } from './legacy-migration/legacy-migration.module';
+import { OsbModule } from './osb/osb.module';
 
-/** Builds the Nest application (used by main.ts and by the e2e suites). */
+/** The feature modules mounted beside the REST API: the platform protocols and legacy migration. */
+export function featureModules(config: AppConfig): Array<Type<unknown> | DynamicModule> {
+  return [BkpaasModule.forRoot(config.bkpaas.prefix), OsbModule, LegacyMigrationModule];
+}
+
+/** Builds the Nest application (used by main.ts, the e2e suites and the benches). */
 export async function createApp(rt: Runtime, opts: { logger?: boolean } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(rt), {
+  const runtime = { ...rt, imports: rt.imports ?? featureModules(rt.config) };
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(runtime), {
     bufferLogs: true,
     bodyParser: false,
     logger: opts.logger === false ? false : undefined,

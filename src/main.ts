@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import pino from 'pino';
 import { join } from 'node:path';
-import { BkpaasModule } from './bkpaas/bkpaas.module';
 import { createApp, encryptionKeyFor } from './bootstrap';
 import { ConfigError, loadConfig } from './config/load-config';
 import { runMigrations } from './database/database';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './database/embedded-postgres';
-import { OsbModule } from './osb/osb.module';
 
 /**
  * svc-sentry: roles `api` (HTTP only), `worker` (reconcile jobs + health) or `all` (default).
@@ -37,7 +35,7 @@ async function main(): Promise<void> {
   if (!config.upstreams.length) log.warn('no upstream configured: set SVC_SENTRY_UPSTREAM_URL, SVC_SENTRY_UPSTREAM_TOKEN and SVC_SENTRY_UPSTREAM_ORG; toggles will fail until then');
   if (!config.apiTokens.length) log.warn('SVC_SENTRY_API_TOKENS is not set: the REST API rejects every request');
 
-  const app = await createApp({ config, databaseUrl, encryptionKey, imports: [BkpaasModule.forRoot(config.bkpaas.prefix), OsbModule] });
+  const app = await createApp({ config, databaseUrl, encryptionKey });
   if (embedded) {
     const stop = embedded.stop.bind(embedded);
     app.getHttpAdapter().getHttpServer().on('close', () => void stop());

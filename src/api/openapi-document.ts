@@ -4,17 +4,20 @@ import { CatalogService } from '../catalog/catalog.service';
 import { BearerTokenGuard } from '../common/auth/bearer-token.guard';
 import { AppConfig } from '../config/config.schema';
 import { InstancesService } from '../instances/instances.service';
+import { LegacyMigrationController } from '../legacy-migration/legacy-migration.controller';
+import { LegacyMigrationService } from '../legacy-migration/legacy-migration.service';
 import { MonitoringController } from './monitoring.controller';
 import { buildOpenApi } from './openapi';
 import { OperationsController } from './operations.controller';
 
 /** The REST controllers alone (no database), enough for Swagger to read their decorators. */
 @Module({
-  controllers: [MonitoringController, OperationsController],
+  controllers: [MonitoringController, OperationsController, LegacyMigrationController],
   providers: [
     { provide: AppConfig, useValue: new AppConfig() },
     { provide: InstancesService, useValue: {} },
     { provide: CatalogService, useValue: {} },
+    { provide: LegacyMigrationService, useValue: {} },
     BearerTokenGuard,
   ],
 })

@@ -1,8 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { BkpaasModule } from '../../src/bkpaas/bkpaas.module';
 import { createApp } from '../../src/bootstrap';
-import { OsbModule } from '../../src/osb/osb.module';
 import { loadConfig } from '../../src/config/load-config';
 import { AppConfig } from '../../src/config/config.schema';
 import { freshDatabase } from '../harness/database';
@@ -42,7 +40,7 @@ export async function startTestApp(env: Record<string, string>, opts: { database
   const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => undefined } : await freshDatabase('e2e');
   const config = loadConfig({ ...env, DATABASE_URL: db.url, PORT: '8080' });
   const encryptionKey = env.SVC_SENTRY_ENCRYPTION_KEY ?? randomBytes(32).toString('hex');
-  const app = await createApp({ config, databaseUrl: db.url, encryptionKey, imports: [BkpaasModule.forRoot(config.bkpaas.prefix), OsbModule] });
+  const app = await createApp({ config, databaseUrl: db.url, encryptionKey });
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   const base = url.replace('[::1]', '127.0.0.1');
