@@ -9,7 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 export const KUBE_VERSION = process.env.SVC_SENTRY_TEST_KUBE_VERSION ?? '1.34.1';
 export const KINE_VERSION = process.env.SVC_SENTRY_TEST_KINE_VERSION ?? 'v0.16.4';
 export const KUBE_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kine'] as const;
-export type KubeBinary = (typeof KUBE_BINARIES)[number];
+/** Built only on request (e.g. by benchmarks): ensureKubeBinaries(version, log, ['kubectl']). */
+export type OptionalBinary = 'kubectl';
+export type KubeBinary = (typeof KUBE_BINARIES)[number] | OptionalBinary;
 
 /** The repository root: the nearest folder up from here holding package.json (works from test/ and dist/test/). */
 export function repoRoot(): string {
@@ -30,7 +32,8 @@ export function binPath(name: KubeBinary, version = KUBE_VERSION): string {
   return join(binDir(version), name);
 }
 
-const haveAll = (version: string) => KUBE_BINARIES.every((b) => existsSync(binPath(b, version)));
+const haveAll = (version: string, extra: OptionalBinary[] = []) =>
+  [...KUBE_BINARIES, ...extra].every((b) => existsSync(binPath(b, version)));
 
 function goAvailable(): boolean {
   const r = spawnSync('go', ['version'], { encoding: 'utf8' });
@@ -53,8 +56,9 @@ export function kubeHarnessStatus(version = KUBE_VERSION): { ready: true; cached
  * Builds the missing binaries (once per version; concurrent callers — e.g. parallel Jest workers — wait for the
  * one builder through a lock directory). Resolves when all are present.
  */
-export async function ensureKubeBinaries(version = KUBE_VERSION, log: (s: string) => void = () => undefined): Promise<void> {
-  if (haveAll(version)) return;
+export async function ensureKubeBinaries(version = KUBE_VERSION, log: (s: string) => void = () => undefined,
+  extra: OptionalBinary[] = []): Promise<void> {
+  if (haveAll(version, extra)) return;
   const status = kubeHarnessStatus(version);
   if (!status.ready) throw new Error(status.reason);
   const out = binDir(version);
@@ -71,17 +75,20 @@ export async function ensureKubeBinaries(version = KUBE_VERSION, log: (s: string
       } catch {
         /* lock vanished meanwhile */
       }
-      if (haveAll(version)) return;
+      if (haveAll(version, extra)) return;
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
   try {
-    if (haveAll(version)) return;
+    if (haveAll(version, extra)) return;
     const script = resolve(repoRoot(), 'test', 'harness', 'kube', 'build-binaries.sh');
     log(`building Kubernetes ${version} and kine ${KINE_VERSION} into ${out} (slow the first time)`);
     const started = Date.now();
     await new Promise<void>((ok, fail) => {
-      const child = spawn('bash', [script, version, KINE_VERSION, out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', [script, version, KINE_VERSION, out], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, KUBE_CMDS: ['kube-apiserver', 'kube-controller-manager', ...extra].join(' ') },
+      });
       let tail = '';
       const keep = (b: Buffer) => {
         tail = (tail + b.toString()).slice(-4000);

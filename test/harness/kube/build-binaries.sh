@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager and kine from the Go module proxy into $OUT.
 # Usage: build-binaries.sh <k8s version e.g. 1.34.1> <kine version e.g. v0.16.4> <out dir>
+# KUBE_CMDS (default "kube-apiserver kube-controller-manager") picks the k8s.io/kubernetes/cmd/* to build (e.g. kubectl).
 # Wrapper module trick: require k8s.io/kubernetes and replace every staging module by its
 # published v0.N.P tag (the k/k go.mod points them at ./staging, which consumers cannot use).
 set -euo pipefail
@@ -20,7 +21,10 @@ if [ ! -x "$OUT/kine" ]; then
     && mv "$OUT/kine.tmp" "$OUT/kine"
 fi
 
-if [ ! -x "$OUT/kube-apiserver" ] || [ ! -x "$OUT/kube-controller-manager" ]; then
+CMDS="${KUBE_CMDS:-kube-apiserver kube-controller-manager}"
+NEED=""
+for c in $CMDS; do [ -x "$OUT/$c" ] || NEED="$NEED $c"; done
+if [ -n "$NEED" ]; then
   mkdir k8s && cd k8s
   go mod init local/k8sbin >/dev/null 2>&1
   GOMOD=$(go mod download -json "k8s.io/kubernetes@v$V" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
@@ -34,11 +38,9 @@ if [ ! -x "$OUT/kube-apiserver" ] || [ ! -x "$OUT/kube-controller-manager" ]; th
   go get "k8s.io/kubernetes@v$V"
   P=k8s.io/component-base/version
   LDF="-s -w -X $P.gitVersion=v$V -X $P.gitMajor=1 -X $P.gitMinor=$MINOR -X $P.gitTreeState=clean -X $P.buildDate=1970-01-01T00:00:00Z"
-  for c in kube-apiserver kube-controller-manager; do
-    if [ ! -x "$OUT/$c" ]; then
-      go build -trimpath -ldflags "$LDF" -o "$OUT/$c.tmp" "k8s.io/kubernetes/cmd/$c"
-      mv "$OUT/$c.tmp" "$OUT/$c"
-    fi
+  for c in $NEED; do
+    go build -trimpath -ldflags "$LDF" -o "$OUT/$c.tmp" "k8s.io/kubernetes/cmd/$c"
+    mv "$OUT/$c.tmp" "$OUT/$c"
   done
 fi
 echo "built into $OUT"
