@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { DomainError, ErrorCode } from '../common/domain-error';
 import { ReconcileQueue, SqlExecutor } from '../reconcile/reconcile-queue';
 import { AttachmentEntity, InstanceEntity, KeyEntity, OperationEntity } from './entities';
 import { InstanceStore, ModuleTx, Page } from './instance-store';
@@ -15,12 +16,21 @@ export class TypeormInstanceStore extends InstanceStore {
     super();
   }
 
-  withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T> {
-    return this.ds.transaction(async (m) => {
-      // Serializes toggles of one app module across requests and replicas.
-      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`svc-sentry:module:${app}/${module}`]);
-      return fn(this.tx(m, app, module));
-    });
+  async withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.ds.transaction(async (m) => {
+        // Serializes toggles of one app module across requests and replicas.
+        await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`svc-sentry:module:${app}/${module}`]);
+        return fn(this.tx(m, app, module));
+      });
+    } catch (e) {
+      // A unique index refused a row a concurrent request (under another module's lock) just wrote,
+      // e.g. one platform instance id sent for two app modules at once.
+      if ((e as { driverError?: { code?: string } }).driverError?.code === '23505') {
+        throw new DomainError(ErrorCode.Conflict, 'a concurrent request wrote the same instance id; nothing was changed', { constraint: (e as { driverError?: { constraint?: string } }).driverError?.constraint });
+      }
+      throw e;
+    }
   }
 
   private tx(m: EntityManager, app: string, module: string): ModuleTx {

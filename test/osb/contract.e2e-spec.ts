@@ -173,6 +173,17 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
       await rejected(409, 'PUT', `${SI}/sync-2`, provisionBody(ids, ids.sync, { parameters: { app: 'osbapp', environment: 'stag' } }));
     });
 
+    it('one instance id sent concurrently for two app modules: one 201, one 409, one row', async () => {
+      const [a, b] = await Promise.all([
+        osb('PUT', `${SI}/race-1`, provisionBody(ids, ids.sync, { parameters: { app: 'race-a' } })),
+        osb('PUT', `${SI}/race-1`, provisionBody(ids, ids.sync, { parameters: { app: 'race-b' } })),
+      ]);
+      expect([a.status, b.status].sort()).toEqual([201, 409]);
+      expect((a.status === 409 ? a : b).body.description).toBeTruthy();
+      expect(await query(t.databaseUrl, `SELECT count(*)::int AS n FROM instances WHERE external_id = 'race-1'`)).toEqual([{ n: 1 }]);
+      expect(await query(t.databaseUrl, `SELECT count(*)::int AS n FROM instances WHERE app IN ('race-a', 'race-b')`)).toEqual([{ n: 1 }]);
+    });
+
     it('the instance shows in the REST status of its app module (one shared row)', async () => {
       const rest = await t.api('GET', '/api/v1/apps/osbapp/modules/default/monitoring');
       expect(rest).toMatchObject({ status: 200, body: { enabled: true, environments: { stag: { state: 'ready', project: { slug: 'osbapp-default-stag' } } } } });
