@@ -106,8 +106,10 @@ export class OsbInstancesService {
 
   async get(iid: string, ctx: OsbContext): Promise<OsbAnswer> {
     const inst = await this.ops.byExternalId('osb', iid);
-    if (!inst || inst.desired === 'absent' || inst.observedGeneration === 0) throw osbError(404, `instance ${iid} does not exist or is still being provisioned`);
-    const open = await this.ops.openOperations(inst.id);
+    const open = inst ? await this.ops.openOperations(inst.id) : [];
+    if (!inst || inst.desired === 'absent' || inst.observedGeneration === 0 || open.some((o) => o.kind === 'provision')) {
+      throw osbError(404, `instance ${iid} does not exist or is still being provisioned`);
+    }
     if (open.some((o) => o.kind === 'update')) throw concurrencyError();
     const plan = planOfInstance(inst);
     return {
