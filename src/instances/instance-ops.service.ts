@@ -3,6 +3,7 @@ import { SecretBox } from '../common/crypto';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { isDnsLabel, ownedKeyName } from '../common/names';
 import { CatalogService } from '../catalog/catalog.service';
+import { metrics } from '../metrics/metrics';
 import { openDsn } from '../reconcile/sealed-dsn';
 import { InstanceStore, ModuleTx } from './instance-store';
 import { Caller, normalizeEmails } from './instances.service';
@@ -126,6 +127,7 @@ export class InstanceOpsService {
       await tx.enqueue([instance.id]);
       return { outcome: 'created' as const, instance, operation };
     });
+    if (result.outcome === 'created') metrics.toggles.inc({ protocol: caller.protocol, enabled: 'true' });
     return result.operation ? result : { ...result, operation: await this.store.latestOperationFor(result.instance.id) };
   }
 
@@ -142,6 +144,7 @@ export class InstanceOpsService {
       const instance = await tx.saveInstance({ ...inst, desired: 'absent', state: 'deprovisioning', generation: inst.generation + 1, error: null });
       const operation = await this.record(tx, 'deprovision', instance, caller, { externalId });
       await tx.enqueue([instance.id]);
+      metrics.toggles.inc({ protocol: caller.protocol, enabled: 'false' });
       return { outcome: 'created' as const, instance, operation };
     });
   }
