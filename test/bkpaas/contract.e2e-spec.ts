@@ -135,6 +135,13 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
       expect(res.body.code).toBe('MalformedJson');
     });
 
+    it('accepts app_code for application_code and maps BlueKing codes to DNS labels', async () => {
+      const params = { engine_app_name: 'bkapp-bk_sops-m-api-stag', app_code: 'bk_sops', module_name: 'api', env_name: 'stag' };
+      const res = await bk('POST', `services/${sid}/instances/0b4a7d0e-1c1e-4d43-9d4b-6f0f4a1f0004/`, { plan_id: plans.default, params });
+      expect(res.status).toBe(201);
+      expect(res.body.config).toMatchObject({ app: 'bk-sops', module: 'api', environment: 'stag', project: 'bk-sops-api-stag' });
+    });
+
     it('the legacy plan returns the public:secret DSN form', async () => {
       const res = await bk('POST', `services/${sid}/instances/0b4a7d0e-1c1e-4d43-9d4b-6f0f4a1f0003/`, { plan_id: plans.legacy, params: bkParams('oldapp', 'prod') });
       expect(res.status).toBe(201);

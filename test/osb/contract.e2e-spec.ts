@@ -145,6 +145,10 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
     it('422 MaintenanceInfoConflict for another maintenance_info version', async () => {
       await rejected(422, 'PUT', `${SI}/mi-1`, provisionBody(ids, ids.sync, { maintenance_info: { version: '0.9.0' } }), undefined, 'MaintenanceInfoConflict');
       expect((await osb('PUT', `${SI}/mi-1`, provisionBody(ids, ids.sync, { maintenance_info: { version: '1.0.0' } }))).status).toBe(201);
+      // without parameters: osb-<first 12 characters of the id>, module default, environment prod
+      expect(await query(t.databaseUrl, `SELECT app, module, env FROM instances WHERE external_id = 'mi-1'`)).toEqual([{ app: 'osb-mi-1', module: 'default', env: 'prod' }]);
+      expect((await osb('PUT', `${SI}/0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0`, provisionBody(ids, ids.sync))).status).toBe(201);
+      expect(await query(t.databaseUrl, `SELECT app FROM instances WHERE external_id = '0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0'`)).toEqual([{ app: 'osb-0f1e2d3c-4b5' }]);
     });
 
     it('async plan: 422 AsyncRequired without accepts_incomplete; 202 with operation, re-PUT 202 same operation, then 200', async () => {
