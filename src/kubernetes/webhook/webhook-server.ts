@@ -62,7 +62,7 @@ export class WebhookServer {
       });
       req.on('end', () => {
         if (res.writableEnded) return;
-        const result = admit(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), { ...this.opts.context, cluster: match[1] });
+        const result = admit(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), this.contextFor(match[1]));
         res.writeHead(result.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(result.body) });
         res.end(result.body);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -102,6 +102,18 @@ export class WebhookServer {
       server.close(() => ok());
       server.closeAllConnections();
     });
+  }
+
+  private readonly contexts = new Map<string | undefined, AdmissionContext>();
+
+  /** The admission context for a webhook path, made once per cluster name (no allocation per request). */
+  private contextFor(cluster: string | undefined): AdmissionContext {
+    let ctx = this.contexts.get(cluster);
+    if (!ctx) {
+      ctx = { ...this.opts.context, cluster };
+      if (this.contexts.size < 64) this.contexts.set(cluster, ctx); // paths are caller-chosen: keep the cache bounded
+    }
+    return ctx;
   }
 
   /** Metric children cached per label set (label hashing on every request is measurable at thousands/s). */
