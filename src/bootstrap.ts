@@ -13,12 +13,19 @@ import { bodyParserProblems, ProblemFilter } from './api/problem.filter';
 import { validationPipe } from './api/validation';
 import { BkpaasModule } from './bkpaas/bkpaas.module';
 import { AppConfig } from './config/config.schema';
+import { InstancesEnabledTargets } from './kubernetes/instances-enabled-targets';
+import { KubernetesModule } from './kubernetes/kubernetes.module';
 import { LegacyMigrationModule } from './legacy-migration/legacy-migration.module';
 import { OsbModule } from './osb/osb.module';
 
-/** The feature modules mounted beside the REST API: the platform protocols and legacy migration. */
+/** The feature modules mounted beside the REST API: Kubernetes (Secrets, webhook), the platform protocols, legacy migration. */
 export function featureModules(config: AppConfig): Array<Type<unknown> | DynamicModule> {
-  return [BkpaasModule.forRoot(config.bkpaas.prefix), OsbModule, LegacyMigrationModule];
+  return [
+    KubernetesModule.forRoot({ config: { useFactory: () => config.kubernetes }, enabledTargets: { useClass: InstancesEnabledTargets } }),
+    BkpaasModule.forRoot(config.bkpaas.prefix),
+    OsbModule,
+    LegacyMigrationModule,
+  ];
 }
 
 /** Builds the Nest application (used by main.ts, the e2e suites and the benches). */

@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { AppConfig } from './config.schema';
-import { KUBERNETES_ENV_VARS } from '../kubernetes/kubernetes.config';
+import { checkKubernetesConfig, KUBERNETES_ENV_VARS } from '../kubernetes/kubernetes.config';
 import { BKPAAS_ENV_VARS } from '../bkpaas/bkpaas.config';
 import { OSB_ENV_VARS } from '../osb/osb.config';
 
@@ -132,6 +132,7 @@ function crossCheck(c: AppConfig): string[] {
       if (typeof r !== 'number' || r < 0 || r > 1) problems.push(`plans.${p.name}.envs.${env}.tracesSampleRate: must be a number in [0, 1]`);
     }
   }
+  problems.push(...checkKubernetesConfig(c.kubernetes));
   return problems;
 }
 

@@ -1,15 +1,10 @@
-import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { Controller, Get, Optional } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { KubernetesReadiness } from '../kubernetes/kubernetes.module';
 import { PgBossQueue, RECONCILE_QUEUE } from '../reconcile/pg-boss.queue';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 
-/** Extra readiness checks contributed by other modules (e.g. one per Kubernetes cluster). */
-export interface ReadinessCheck {
-  name: string;
-  check(): Promise<{ up: boolean; detail?: string }>;
-}
-export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
 const UPSTREAM_CACHE_MS = 10_000;
 
@@ -25,7 +20,7 @@ export class HealthController {
     private readonly indicator: HealthIndicatorService,
     private readonly queue: PgBossQueue,
     private readonly upstreams: UpstreamRegistry,
-    @Optional() @Inject(READINESS_CHECKS) private readonly extra: ReadinessCheck[] = [],
+    @Optional() private readonly clusters?: KubernetesReadiness,
   ) {}
 
   @Get('healthz')
@@ -44,12 +39,17 @@ export class HealthController {
       ...(upstreamNames.length
         ? upstreamNames.map((n) => () => this.upstreamCheck(n))
         : [() => Promise.resolve(this.indicator.check('upstream').down({ message: 'no upstream configured: set SVC_SENTRY_UPSTREAM_URL, SVC_SENTRY_UPSTREAM_TOKEN and SVC_SENTRY_UPSTREAM_ORG' }))]),
-      ...(this.extra ?? []).map((c) => async () => {
-        const r = await c.check().catch((e) => ({ up: false, detail: (e as Error).message }));
-        const s = this.indicator.check(c.name);
-        return r.up ? s.up(r.detail ? { message: r.detail } : undefined) : s.down({ message: r.detail ?? 'down' });
-      }),
+      () => this.clusterCheck(),
     ]);
+  }
+
+  /** One entry per configured cluster, e.g. `cluster:prod-sh`; none when no cluster is configured. */
+  private async clusterCheck(): Promise<HealthIndicatorResult> {
+    const results = (await this.clusters?.check()) ?? [];
+    return Object.assign(
+      {},
+      ...results.map((r) => (r.up ? this.indicator.check(r.name).up(r.detail ? { message: r.detail } : undefined) : this.indicator.check(r.name).down({ message: r.detail ?? 'down' }))),
+    );
   }
 
   private async queueCheck(): Promise<HealthIndicatorResult> {

@@ -55,6 +55,8 @@ export async function startKubeCluster(opts: StartOptions = {}): Promise<KubeClu
   const kine = new ManagedProcess('kine', binPath('kine'), [
     '--endpoint=memory://',
     `--listen-address=127.0.0.1:${kinePort}`,
+    // Its metrics server would bind :8080 on every interface (and collide with a second cluster): off.
+    '--metrics-bind-address=0',
   ], join(dir, 'kine.log'));
   const apiserver = new ManagedProcess('kube-apiserver', binPath('kube-apiserver'), [
     `--etcd-servers=http://127.0.0.1:${kinePort}`,
