@@ -30,7 +30,7 @@ export function upstreamEnv(upstreamUrl: string, extra: Record<string, string> =
     SVC_SENTRY_POLL_INTERVAL: '0.5',
     SVC_SENTRY_RECONCILE_RETRY_DELAY: '1',
     SVC_SENTRY_RESYNC_INTERVAL: '0',
-    SVC_SENTRY_LOG_LEVEL: 'warn',
+    SVC_SENTRY_LOG_LEVEL: process.env.SVC_SENTRY_TEST_LOG_LEVEL ?? 'error',
     ...extra,
   };
 }
