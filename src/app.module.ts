@@ -24,6 +24,7 @@ import { PgInstanceLocks } from './reconcile/pg-instance-locks';
 import { ReconcileWorker } from './reconcile/reconcile.worker';
 import { InstanceLocks, ReconcileQueue } from './reconcile/reconcile-queue';
 import { Reconciler } from './reconcile/reconciler';
+import { SecretSweep } from './reconcile/secret-sweep';
 import { UpstreamRegistry } from './upstreams/upstream-registry';
 
 /** What main.ts resolved before Nest starts: the config, the database URL and the encryption key. */
@@ -90,6 +91,11 @@ export class AppModule {
             return new Reconciler(s, u, c, b, l, k, o, log);
           },
           inject: [InstanceStore, UpstreamRegistry, CatalogService, SecretBox, InstanceLocks, { token: KubernetesTargets, optional: true }, OperationSettler, PinoLogger],
+        },
+        {
+          provide: SecretSweep,
+          useFactory: (s: InstanceStore, c: CatalogService, b: SecretBox, k: KubernetesTargets | null) => new SecretSweep(s, c, b, k),
+          inject: [InstanceStore, CatalogService, SecretBox, { token: KubernetesTargets, optional: true }],
         },
         InstancesService,
         BearerTokenGuard,

@@ -29,6 +29,8 @@ export abstract class InstanceStore {
   abstract updateInstance(id: string, patch: Partial<Instance>): Promise<Instance>;
   /** Ids of every instance that is not disabled-and-converged (what a resync walks). */
   abstract listInstanceIdsForResync(): Promise<string[]>;
+  /** Ready environments whose Secret location is recorded (what the Secret sweep checks). */
+  abstract listSecretHolders(): Promise<Instance[]>;
   abstract listKeys(instanceId: string): Promise<Key[]>;
   abstract saveKey(k: Partial<Key> & Pick<Key, 'instanceId' | 'name'>): Promise<Key>;
   abstract getOperation(id: string): Promise<Operation | null>;

@@ -77,6 +77,13 @@ export class TypeormInstanceStore extends InstanceStore {
     return rows.map((r) => r.id);
   }
 
+  listSecretHolders(): Promise<Instance[]> {
+    return this.ds.manager
+      .createQueryBuilder(InstanceEntity, 'i')
+      .where(`i.desired = 'present' AND i.state = 'ready' AND i.secret IS NOT NULL`)
+      .getMany();
+  }
+
   listKeys(instanceId: string): Promise<Key[]> {
     return this.ds.manager.find(KeyEntity, { where: { instanceId }, order: { createdAt: 'ASC' } });
   }

@@ -6,6 +6,7 @@ import { InstanceStore } from '../instances/instance-store';
 import { metrics } from '../metrics/metrics';
 import { PgBossQueue, RECONCILE_QUEUE, ReconcileJob, RESYNC_QUEUE } from './pg-boss.queue';
 import { Reconciler } from './reconciler';
+import { SecretSweep } from './secret-sweep';
 
 /**
  * The worker role: takes reconcile jobs (`concurrency` at a time, one per instance), and requests
@@ -20,6 +21,7 @@ export class ReconcileWorker implements OnApplicationBootstrap, OnApplicationShu
     private readonly queue: PgBossQueue,
     private readonly reconciler: Reconciler,
     private readonly store: InstanceStore,
+    private readonly secrets: SecretSweep,
     private readonly log: PinoLogger,
   ) {
     log.setContext('reconcile');
@@ -59,8 +61,17 @@ export class ReconcileWorker implements OnApplicationBootstrap, OnApplicationShu
     if (outcome === 'retry') throw new Error('reconcile incomplete; retrying');
   }
 
-  /** Enqueues every instance that is not settled as disabled; the queue keeps one waiting job per instance. */
+  /**
+   * Sweeps the Secrets of ready environments (no upstream needed), then enqueues every instance that
+   * is not settled as disabled for a full reconcile; the queue keeps one waiting job per instance.
+   */
   async resync(): Promise<number> {
+    try {
+      const sweep = await this.secrets.run();
+      if (sweep.changed || sweep.failed.length) this.log.info(sweep, 'secret sweep repaired drift');
+    } catch (e) {
+      this.log.warn({ err: e }, 'secret sweep failed; the per-instance reconciles still run');
+    }
     const ids = await this.store.listInstanceIdsForResync();
     for (let i = 0; i < ids.length; i += 500) await this.queue.enqueue(ids.slice(i, i + 500));
     if (ids.length) this.log.debug({ instances: ids.length }, 'resync enqueued instances');

@@ -10,6 +10,7 @@ import { InMemoryInstanceStore } from '../../test/fakes/in-memory-instance.store
 import { OperationSettler } from './operation-settler';
 import { InstanceLocks } from './reconcile-queue';
 import { Reconciler } from './reconciler';
+import { SecretSweep } from './secret-sweep';
 import { openDsn } from './sealed-dsn';
 
 class NoLocks extends InstanceLocks {
@@ -130,6 +131,15 @@ describe('Reconciler (domain, with in-memory fakes)', () => {
     const ref = prod.secret!;
     const secret = targets.getSecret(ref)!;
     expect(secret.data).toEqual({ SENTRY_DSN: openDsn(s.box, prod.dsnSealed)!.public, SENTRY_ENVIRONMENT: 'prod', SENTRY_TRACES_SAMPLE_RATE: '0.01' });
+
+    // The resync sweep restores a Secret deleted by hand, without calling the upstream.
+    targets.secrets.clear();
+    const calls = s.tracker.calls.length;
+    const sweep = await new SecretSweep(s.store, s.catalog, s.box, targets).run();
+    expect(sweep).toEqual({ checked: 2, changed: 2, failed: [] });
+    expect(targets.getSecret(ref)!.data.SENTRY_DSN).toBe(openDsn(s.box, prod.dsnSealed)!.public);
+    expect(s.tracker.calls.length).toBe(calls);
+
     await s.service.setMonitoring({ app: 'a6', module: 'web', enabled: false }, s.caller);
     for (const id of s.store.enqueued.splice(0)) await reconciler.reconcile(id, { retryCount: 0, retryLimit: 3 });
     expect(targets.getSecret(ref)).toBeUndefined();

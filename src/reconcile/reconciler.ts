@@ -11,6 +11,7 @@ import { ErrorTracker } from '../upstreams/error-tracker.port';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { OperationSettler } from './operation-settler';
 import { InstanceLocks } from './reconcile-queue';
+import { desiredSecret } from './secret-data';
 import { openDsn, sealDsn } from './sealed-dsn';
 
 export type ReconcileOutcome = 'ready' | 'disabled' | 'failed' | 'retry' | 'busy' | 'gone';
@@ -209,14 +210,7 @@ export class Reconciler {
     if (inst.secret && (inst.secret.cluster !== ref.cluster || inst.secret.namespace !== ref.namespace || inst.secret.name !== ref.name)) {
       await this.targets.removeSecret(inst.secret, id);
     }
-    const outcome = await this.targets.ensureSecret(ref, {
-      ...id,
-      data: {
-        SENTRY_DSN: plan.dsnFormat === 'legacy' ? dsn.secret : dsn.public,
-        SENTRY_ENVIRONMENT: inst.env,
-        SENTRY_TRACES_SAMPLE_RATE: String(plan.tracesSampleRate[inst.env] ?? 0),
-      },
-    });
+    const outcome = await this.targets.ensureSecret(ref, desiredSecret(inst, plan, dsn));
     if (outcome !== 'unchanged') this.log.info({ instance: inst.id, secret: ref, outcome }, 'secret converged');
     await this.store.updateInstance(inst.id, { secret: ref });
     // Optional rollout restart so running Pods pick up the changed Secret without waiting for a deploy.

@@ -47,6 +47,9 @@ export class InMemoryInstanceStore extends InstanceStore {
   async listInstanceIdsForResync() {
     return this.instances.filter((i) => !(i.desired === 'absent' && i.state === 'disabled' && i.observedGeneration >= i.generation)).map((i) => i.id);
   }
+  async listSecretHolders() {
+    return this.instances.filter((i) => i.desired === 'present' && i.state === 'ready' && i.secret).map((i) => ({ ...i }));
+  }
   async listKeys(instanceId: string) {
     return this.keys.filter((k) => k.instanceId === instanceId).map((k) => ({ ...k }));
   }
