@@ -24,7 +24,7 @@ describe('KubernetesConfig', () => {
     expect(effectiveClusters(c).map((x) => [x.name, x.kubeconfig ?? 'in-cluster'])).toEqual([['east', '/k/east.yaml'], ['west', '/k/west.yaml'], ['in-cluster', 'in-cluster']]);
     expect(c.rollout).toBe(true);
     expect(c.webhook).toMatchObject({ enabled: true, port: 9443 });
-    expect(effectiveClusters(load({ kubeconfigs: '/root/.kube/config' }).c)).toEqual([expect.objectContaining({ name: 'default', kubeconfig: '/root/.kube/config' })]);
+    expect(effectiveClusters(load({ kubeconfigs: '/home/ops/.kube/config' }).c)).toEqual([expect.objectContaining({ name: 'default', kubeconfig: '/home/ops/.kube/config' })]);
   });
 
   it('applies the BlueKing preset and explicit label overrides', () => {
