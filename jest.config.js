@@ -24,4 +24,5 @@ module.exports = {
   globalSetup: '<rootDir>/test/harness/jest-global-setup.mjs',
   globalTeardown: '<rootDir>/test/harness/jest-global-teardown.mjs',
   testTimeout: 120000,
+  reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
 };
