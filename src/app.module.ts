@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
@@ -34,8 +34,6 @@ export interface Runtime {
   encryptionKey: string;
   /** Extra modules (protocols, Kubernetes) to mount. */
   imports?: Array<Type<unknown> | DynamicModule>;
-  /** Overrides for tests (e.g. a Kubernetes adapter pointed at the test apiserver). */
-  providers?: Provider[];
 }
 
 @Module({})
@@ -100,7 +98,6 @@ export class AppModule {
         InstancesService,
         BearerTokenGuard,
         ReconcileWorker,
-        ...(rt.providers ?? []),
       ],
       exports: [AppConfig, SecretBox, CatalogService, UpstreamRegistry, InstanceStore, InstancesService, BearerTokenGuard, ReconcileQueue, PgBossQueue],
     };
