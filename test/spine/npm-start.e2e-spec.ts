@@ -31,7 +31,7 @@ describe('npm start with no configuration', () => {
       expect(health).toBe(true);
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(503);
-      const body = await ready.json();
+      const body = (await ready.json()) as any;
       expect(body.details.database.status).toBe('up');
       expect(body.details.jobQueue.status).toBe('up');
       expect(body.details.upstream).toEqual({ status: 'down', message: expect.stringContaining('no upstream configured') });
