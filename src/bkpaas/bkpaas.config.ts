@@ -1,9 +1,6 @@
-import { Transform } from 'class-transformer';
+import { EnvNumber, EnvList } from '../config/env-transforms';
 import { IsArray, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
-const toList = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
 
 /** BlueKing PaaS 3.0 remote-service protocol (`bkpaas:` in the YAML file, plus env vars). */
 export class BkpaasConfig {
@@ -12,16 +9,16 @@ export class BkpaasConfig {
   prefix = '/bkpaas/';
 
   /** `iss:key` pairs, one per apiserver (PAAS_SERVICE_JWT_CLIENTS); empty = every request is refused. */
-  @Transform(toList) @IsArray()
+  @EnvList() @IsArray()
   @Matches(/^[^:\s]+:\S{8,}$/, { each: true, message: 'each JWT client must be iss:key with a key of at least 8 characters' })
   jwtClients: string[] = [];
 
   /** How long a synchronous provision or delete waits for the reconciler before giving up. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(300)
+  @EnvNumber() @IsInt() @Min(1) @Max(300)
   syncTimeoutSeconds = 120;
 
   /** How long idem_prov waits before answering 202 (the apiserver re-POSTs). */
-  @Transform(toInt) @IsInt() @Min(0) @Max(300)
+  @EnvNumber() @IsInt() @Min(0) @Max(300)
   idemWaitSeconds = 10;
 
   /** BlueKing developers are usernames; with this domain, `alice` becomes alice@<domain> for team membership. */
@@ -29,7 +26,7 @@ export class BkpaasConfig {
   developerEmailDomain?: string;
 
   /** Lifetime of the single-sign-on token inside admin_url. */
-  @Transform(toInt) @IsInt() @Min(60) @Max(2_592_000)
+  @EnvNumber() @IsInt() @Min(60) @Max(2_592_000)
   ssoTokenSeconds = 86_400;
 }
 

@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { EnvList, EnvNumber } from './env-transforms';
 import {
   ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min,
   ValidateNested,
@@ -32,22 +33,22 @@ export class UpstreamConfig {
   org: string;
 
   /** Client-side request budget per organization (Sentry allows ~40 req/s per caller and endpoint). */
-  @IsNumber() @Min(0.1) @Max(1000)
+  @EnvNumber() @IsNumber() @Min(0.1) @Max(1000)
   rateLimitPerSecond = 20;
 
   /** Per-request timeout. */
-  @IsInt() @Min(100) @Max(120000)
+  @EnvNumber() @IsInt() @Min(100) @Max(120000)
   timeoutMs = 15000;
 }
 
 export class EnvironmentPlanConfig {
-  @IsNumber() @Min(0) @Max(1)
+  @EnvNumber() @IsNumber() @Min(0) @Max(1)
   tracesSampleRate: number;
 }
 
 export class KeyRateLimitConfig {
-  @IsInt() @Min(0) count: number;
-  @IsInt() @Min(1) @Max(86400) window: number;
+  @EnvNumber() @IsInt() @Min(0) count: number;
+  @EnvNumber() @IsInt() @Min(1) @Max(86400) window: number;
 }
 
 export class PlanConfig {
@@ -91,32 +92,32 @@ export class PlanConfig {
 
 export class ReconcileConfig {
   /** Attempts per reconcile job before the instance is marked failed. */
-  @IsInt() @Min(0) @Max(100)
+  @EnvNumber() @IsInt() @Min(0) @Max(100)
   retryLimit = 8;
 
   /** First retry delay; doubles each attempt (pg-boss retryBackoff). */
-  @IsInt() @Min(1) @Max(3600)
+  @EnvNumber() @IsInt() @Min(1) @Max(3600)
   retryDelaySeconds = 2;
 
   /** Period of the drift-repair resync over all instances; 0 disables it. */
-  @IsInt() @Min(0) @Max(86400)
+  @EnvNumber() @IsInt() @Min(0) @Max(86400)
   resyncIntervalSeconds = 300;
 
   /** Jobs worked at once by one worker process. */
-  @IsInt() @Min(1) @Max(256)
+  @EnvNumber() @IsInt() @Min(1) @Max(256)
   concurrency = 16;
 
   /** A job still active after this long (e.g. its worker was killed) is retried. */
-  @IsInt() @Min(5) @Max(3600)
+  @EnvNumber() @IsInt() @Min(5) @Max(3600)
   jobExpireSeconds = 120;
 
   /** How often the worker polls for new jobs. */
-  @IsNumber() @Min(0.5) @Max(60)
+  @EnvNumber() @IsNumber() @Min(0.5) @Max(60)
   pollingIntervalSeconds = 1;
 }
 
 export class AppConfig {
-  @IsInt() @Min(1) @Max(65535)
+  @EnvNumber() @IsInt() @Min(1) @Max(65535)
   port = 8080;
 
   @IsString()
@@ -135,7 +136,7 @@ export class AppConfig {
   @IsOptional() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'SVC_SENTRY_ENCRYPTION_KEY must be 32 bytes as 64 hex characters' })
   encryptionKey?: string;
 
-  @IsArray() @IsString({ each: true }) @Matches(/^\S{8,}$/, { each: true, message: 'each API token must be at least 8 characters without spaces' })
+  @EnvList() @IsArray() @IsString({ each: true }) @Matches(/^\S{8,}$/, { each: true, message: 'each API token must be at least 8 characters without spaces' })
   apiTokens: string[] = [];
 
   @IsArray() @ValidateNested({ each: true }) @Type(() => UpstreamConfig)
@@ -144,7 +145,7 @@ export class AppConfig {
   @IsOptional() @IsString()
   defaultUpstream?: string;
 
-  @IsArray() @ArrayNotEmpty() @Matches(LABEL, { each: true, message: 'environment names must be DNS-1123 labels' })
+  @EnvList() @IsArray() @ArrayNotEmpty() @Matches(LABEL, { each: true, message: 'environment names must be DNS-1123 labels' })
   environments: string[] = ['stag', 'prod'];
 
   @IsArray() @ValidateNested({ each: true }) @Type(() => PlanConfig)

@@ -36,8 +36,6 @@ export const ENV_VARS: Record<string, string> = {
   ...OSB_ENV_VARS,
 };
 
-const LIST_VARS = new Set(['SVC_SENTRY_API_TOKENS', 'SVC_SENTRY_ENVIRONMENTS']);
-const NUMBER_PATHS = /(^port$|rateLimitPerSecond|retryLimit|retryDelaySeconds|concurrency|resyncIntervalSeconds|pollingIntervalSeconds|jobExpireSeconds|timeoutMs)$/;
 const SECRET_PATHS = /(token|encryptionKey|apiTokens|databaseUrl|jwtClients|password)/i;
 
 export class ConfigError extends Error {
@@ -67,9 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   for (const [name, path] of Object.entries(ENV_VARS)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    let v: unknown = LIST_VARS.has(name) ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
-    if (NUMBER_PATHS.test(path)) v = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-    setPath(raw, path, v);
+    // Typed by the config classes' Env* decorators (env-transforms.ts).
+    setPath(raw, path, value);
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   for (const err of validateSync(config, { forbidUnknownValues: false })) problems.push(...describe(err, ''));

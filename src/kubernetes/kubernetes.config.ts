@@ -1,4 +1,5 @@
-import { Transform, Type } from 'class-transformer';
+import { EnvBool, EnvNumber } from '../config/env-transforms';
+import { Type } from 'class-transformer';
 import {
   IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested,
 } from 'class-validator';
@@ -13,9 +14,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Qualified label key: optional DNS-subdomain prefix + '/' + name. */
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
-const toBool = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? (/^(1|true|yes|on)$/i.test(value) ? true : /^(0|false|no|off)$/i.test(value) ? false : value) : value;
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 
 export class ClusterConfig {
   @Matches(DNS_LABEL, { message: 'cluster name must be a DNS-1123 label' })
@@ -30,7 +28,7 @@ export class ClusterConfig {
   context?: string;
 
   /** Use the service account of the Pod svc-sentry runs in. */
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional() @EnvBool() @IsBoolean()
   inCluster?: boolean;
 }
 
@@ -44,11 +42,11 @@ export type LabelPreset = keyof typeof LABEL_PRESETS;
 
 export class WebhookConfig {
   /** Serve the mutating admission webhook (HTTPS). */
-  @Transform(toBool) @IsBoolean()
+  @EnvBool() @IsBoolean()
   enabled = false;
 
   /** WEBHOOK_PORT; 0 picks a free port (tests). */
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @EnvNumber() @IsInt() @Min(0) @Max(65535)
   port = 8443;
 
   @IsString()
@@ -62,7 +60,7 @@ export class WebhookConfig {
   keyFile?: string;
 
   /** How often the in-memory view of enabled (namespace, app, module) is refreshed from the database. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  @EnvNumber() @IsInt() @Min(1) @Max(3600)
   refreshSeconds = 10;
 }
 
@@ -78,7 +76,7 @@ export class KubernetesConfig {
   kubeconfigs?: string;
 
   /** SVC_SENTRY_IN_CLUSTER=true: add a cluster "in-cluster" using the Pod's service account. */
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional() @EnvBool() @IsBoolean()
   inCluster?: boolean;
 
   /** Cluster used when a request names none (default: the first configured). */
@@ -108,11 +106,11 @@ export class KubernetesConfig {
   versionLabel = 'app.kubernetes.io/version';
 
   /** After a Secret changes, restart the module's Deployments (pod-template annotation). Off by default. */
-  @Transform(toBool) @IsBoolean()
+  @EnvBool() @IsBoolean()
   rollout = false;
 
   /** Per-request timeout against an apiserver. */
-  @Transform(toInt) @IsInt() @Min(100) @Max(120000)
+  @EnvNumber() @IsInt() @Min(100) @Max(120000)
   requestTimeoutMs = 10000;
 
   @ValidateNested() @Type(() => WebhookConfig)

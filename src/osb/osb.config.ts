@@ -1,7 +1,6 @@
-import { Transform } from 'class-transformer';
+import { EnvNumber } from '../config/env-transforms';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 
 /** Open Service Broker API (`osb:` in the YAML file, plus env vars). Without a password every request gets 401. */
 export class OsbConfig {
@@ -12,11 +11,11 @@ export class OsbConfig {
   password?: string;
 
   /** How long a synchronous-plan request waits for the reconciler (platforms time out around 60 s). */
-  @Transform(toInt) @IsInt() @Min(1) @Max(600)
+  @EnvNumber() @IsInt() @Min(1) @Max(600)
   syncTimeoutSeconds = 50;
 
   /** Retry-After on last_operation while in progress. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  @EnvNumber() @IsInt() @Min(1) @Max(3600)
   retryAfterSeconds = 2;
 }
 
