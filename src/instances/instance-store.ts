@@ -26,7 +26,7 @@ export abstract class InstanceStore {
   abstract getInstance(id: string): Promise<Instance | null>;
   /** The instance a platform protocol knows by its own id (OSB / BlueKing instance id). */
   abstract findByExternalId(origin: Protocol, externalId: string): Promise<Instance | null>;
-  abstract updateInstance(id: string, patch: Partial<Instance>): Promise<Instance>;
+  abstract updateInstance(id: string, patch: Partial<Instance>): Promise<void>;
   /** Ids of every instance that is not disabled-and-converged (what a resync walks). */
   abstract listInstanceIdsForResync(): Promise<string[]>;
   /** Ready environments whose Secret location is recorded (what the Secret sweep checks). */

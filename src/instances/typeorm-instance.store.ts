@@ -65,9 +65,8 @@ export class TypeormInstanceStore extends InstanceStore {
     return this.ds.manager.findOneBy(InstanceEntity, { origin, externalId });
   }
 
-  async updateInstance(id: string, patch: Partial<Instance>): Promise<Instance> {
+  async updateInstance(id: string, patch: Partial<Instance>): Promise<void> {
     await this.ds.manager.update(InstanceEntity, { id }, patch as any);
-    return this.ds.manager.findOneByOrFail(InstanceEntity, { id });
   }
 
   async listInstanceIdsForResync(): Promise<string[]> {

@@ -42,7 +42,6 @@ export class InMemoryInstanceStore extends InstanceStore {
     const i = this.instances.find((x) => x.id === id);
     if (!i) throw new Error(`no instance ${id}`);
     Object.assign(i, patch, { updatedAt: new Date() });
-    return { ...i };
   }
   async listInstanceIdsForResync() {
     return this.instances.filter((i) => !(i.desired === 'absent' && i.state === 'disabled' && i.observedGeneration >= i.generation)).map((i) => i.id);
