@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { bodyParserFailure } from '../common/protocol-errors';
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.InvalidInput]: 400,
@@ -62,7 +63,6 @@ export function toProblem(e: unknown): Problem {
     const status = STATUS_BY_CODE[e.code] ?? 500;
     return { type: problemType(e.code), title: TITLES[status] ?? 'Error', status, detail: e.message, code: e.code, ...(e.details?.errors ? { errors: e.details.errors } : {}) };
   }
-  const anyE = e as { type?: string; status?: number };
   if (e instanceof HttpException) {
     const status = e.getStatus();
     const body = e.getResponse() as any;
@@ -71,20 +71,14 @@ export function toProblem(e: unknown): Problem {
     const code = status === 404 ? 'RouteNotFound' : status === 413 ? ErrorCode.PayloadTooLarge : status === 400 ? ErrorCode.InvalidInput : `Http${status}`;
     return { type: problemType(code), title: TITLES[status] ?? 'Error', status, detail, code };
   }
-  // body-parser errors (malformed JSON, too large) carry a status and a type.
-  if (anyE?.type === 'entity.parse.failed') {
-    return { type: problemType('MalformedJson'), title: 'Bad Request', status: 400, detail: 'The request body is not valid JSON.', code: 'MalformedJson' };
-  }
-  if (anyE?.type === 'entity.too.large') {
-    return { type: problemType(ErrorCode.PayloadTooLarge), title: TITLES[413], status: 413, detail: 'The request body is too large.', code: ErrorCode.PayloadTooLarge };
-  }
+  const parse = bodyParserFailure(e);
+  if (parse) return { type: problemType(parse.code), title: TITLES[parse.status], status: parse.status, detail: parse.detail, code: parse.code };
   return { type: problemType(ErrorCode.Internal), title: TITLES[500], status: 500, detail: 'Internal error; see the service logs.', code: ErrorCode.Internal };
 }
 
 /** Express error middleware for body-parser failures, which happen before Nest's filters can see their type. */
 export function bodyParserProblems(err: unknown, _req: unknown, res: any, next: (e?: unknown) => void): void {
-  const type = (err as { type?: string })?.type;
-  if (type !== 'entity.parse.failed' && type !== 'entity.too.large' && type !== 'encoding.unsupported') return next(err);
+  if (!bodyParserFailure(err)) return next(err);
   const p = toProblem(err);
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
 }

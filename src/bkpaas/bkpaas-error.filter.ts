@@ -1,6 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { Catch, HttpException, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { bodyParserFailure, ProtocolErrorFilter } from '../common/protocol-errors';
 
 /** BlueKing's error shape: `{code, detail}`; provider failures are 500 (the SDK's OperationFailed). */
 export const BK_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -22,9 +22,8 @@ export function bkError(e: unknown): { status: number; body: { code: string; det
   if (e instanceof DomainError) {
     return { status: BK_STATUS[e.code] ?? 500, body: { code: e.code, detail: e.message } };
   }
-  const t = (e as { type?: string })?.type;
-  if (t === 'entity.parse.failed' || t === 'encoding.unsupported') return { status: 400, body: { code: 'MalformedJson', detail: 'The request body is not valid JSON.' } };
-  if (t === 'entity.too.large') return { status: 413, body: { code: ErrorCode.PayloadTooLarge, detail: 'The request body is too large.' } };
+  const parse = bodyParserFailure(e);
+  if (parse) return { status: parse.status, body: { code: parse.code, detail: parse.detail } };
   if (e instanceof HttpException) {
     const status = e.getStatus();
     return { status, body: { code: status === 404 ? 'RouteNotFound' : `Http${status}`, detail: e.message } };
@@ -33,14 +32,8 @@ export function bkError(e: unknown): { status: number; body: { code: string; det
 }
 
 @Catch()
-export class BkpaasErrorFilter implements ExceptionFilter {
-  private readonly log = new Logger('bkpaas');
-
-  catch(e: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const { status, body } = bkError(e);
-    if (status >= 500) this.log.error(e instanceof DomainError ? `${e.code}: ${e.message}` : e instanceof Error ? e.stack ?? e.message : String(e));
-    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-    res.status(status).json(body);
-  }
+export class BkpaasErrorFilter extends ProtocolErrorFilter {
+  protected readonly log = new Logger('bkpaas');
+  protected readonly challenge = 'Bearer';
+  protected answer = bkError;
 }

@@ -1,6 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { Catch, HttpException, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { bodyParserFailure, ProtocolErrorFilter } from '../common/protocol-errors';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.InvalidInput]: 400,
@@ -28,22 +28,15 @@ export function osbAnswer(e: unknown): { status: number; body: Record<string, un
     for (const k of ['instance_usable', 'update_repeatable']) if (typeof d[k] === 'boolean') body[k] = d[k];
     return { status, body };
   }
-  const t = (e as { type?: string })?.type;
-  if (t === 'entity.parse.failed' || t === 'encoding.unsupported') return { status: 400, body: { description: 'The request body is not valid JSON.' } };
-  if (t === 'entity.too.large') return { status: 413, body: { description: 'The request body is too large.' } };
+  const parse = bodyParserFailure(e);
+  if (parse) return { status: parse.status, body: { description: parse.detail } };
   if (e instanceof HttpException) return { status: e.getStatus(), body: { description: e.message || `HTTP ${e.getStatus()}` } };
   return { status: 500, body: { description: 'Internal error; see the broker logs.' } };
 }
 
 @Catch()
-export class OsbErrorFilter implements ExceptionFilter {
-  private readonly log = new Logger('osb');
-
-  catch(e: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const { status, body } = osbAnswer(e);
-    if (status >= 500) this.log.error(e instanceof DomainError ? `${e.code}: ${e.message}` : e instanceof Error ? e.stack ?? e.message : String(e));
-    if (status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="svc-sentry broker"');
-    res.status(status).json(body);
-  }
+export class OsbErrorFilter extends ProtocolErrorFilter {
+  protected readonly log = new Logger('osb');
+  protected readonly challenge = 'Basic realm="svc-sentry broker"';
+  protected answer = osbAnswer;
 }
