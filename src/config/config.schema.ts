@@ -41,11 +41,6 @@ export class UpstreamConfig {
   timeoutMs = 15000;
 }
 
-export class EnvironmentPlanConfig {
-  @EnvNumber() @IsNumber() @Min(0) @Max(1)
-  tracesSampleRate: number;
-}
-
 export class KeyRateLimitConfig {
   @EnvNumber() @IsInt() @Min(0) count: number;
   @EnvNumber() @IsInt() @Min(1) @Max(86400) window: number;

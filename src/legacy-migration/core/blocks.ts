@@ -37,8 +37,6 @@ function unbalanced(path: string, index: number, what: string): DomainError {
   });
 }
 
-export const hasBlock = (text: string, path: string) => findBlocks(splitKeepEol(text), path).length > 0;
-
 /** The text with every marked block removed (exactly the lines the patcher added). */
 export function removeBlocks(text: string, path: string): string {
   const lines = splitKeepEol(text);
