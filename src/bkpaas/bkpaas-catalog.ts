@@ -29,7 +29,8 @@ export interface BkPlanView {
   description: string;
   is_active: boolean;
   properties: Record<string, unknown>;
-  config: string;
+  /** An object: BlueKing's collector merges it as a dict; a JSON string breaks every later load of the service. */
+  config: Record<string, unknown>;
   specifications: Record<string, unknown>;
   tenant_id: string;
   service_id: string;
@@ -71,7 +72,12 @@ export class BkpaasCatalog {
 
   async plans(): Promise<BkPlanView[]> {
     const overrides = new Map((await this.records.list<Record<string, unknown>>('plan')).map((r) => [r.id, r.data]));
-    return this.catalog.list().map((p) => ({ ...this.basePlan(p), ...(overrides.get(bkPlanId(p.name)) ?? {}) }) as BkPlanView);
+    return this.catalog.list().map((p) => {
+      const override = { ...(overrides.get(bkPlanId(p.name)) ?? {}) };
+      // Rows written before config was kept as an object hold the JSON string BlueKing sent.
+      if (typeof override.config === 'string') override.config = JSON.parse(override.config) as Record<string, unknown>;
+      return { ...this.basePlan(p), ...override } as BkPlanView;
+    });
   }
 
   /** The domain plan behind a BlueKing plan id; inactive or unknown plans are refused. */
@@ -127,7 +133,7 @@ export class BkpaasCatalog {
       description: p.description,
       is_active: true,
       properties: { is_eager: false },
-      config: JSON.stringify({ dsn_format: p.dsnFormat }),
+      config: { dsn_format: p.dsnFormat },
       specifications: { dsn_format: p.dsnFormat, environments: p.environments.join(','), delete_policy: p.deletePolicy },
       tenant_id: 'default',
       service_id: BK_SERVICE_ID,
@@ -135,8 +141,11 @@ export class BkpaasCatalog {
   }
 }
 
-/** `config` arrives as a JSON string; the DSN format is the plan's (from svc-sentry's catalog), not editable here. */
-function parseConfig(raw: unknown, plan: Plan): string {
+/**
+ * `config` arrives as a JSON string (BlueKing's upsert requests) or an object, and is kept and answered as an object.
+ * The DSN format is the plan's (from svc-sentry's catalog), not editable here.
+ */
+function parseConfig(raw: unknown, plan: Plan): Record<string, unknown> {
   let v: unknown = raw;
   if (typeof raw === 'string') {
     try {
@@ -150,7 +159,7 @@ function parseConfig(raw: unknown, plan: Plan): string {
   if (fmt !== undefined && fmt !== plan.dsnFormat) {
     throw new DomainError(ErrorCode.InvalidInput, `plan "${plan.name}" delivers the ${plan.dsnFormat} DSN form; use the plan with dsn_format ${String(fmt)} instead`);
   }
-  return JSON.stringify(v);
+  return v as Record<string, unknown>;
 }
 
 function validateTypes(fields: Record<string, unknown>, types: Record<string, string>): void {

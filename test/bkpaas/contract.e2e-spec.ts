@@ -7,6 +7,7 @@ import { BK_ISS, BK_KEY, bkClient, bkParams, JWT_CLIENTS, OPS_ISS, OPS_KEY, plat
 
 const ORG = 'acme';
 const now = () => Math.floor(Date.now() / 1000);
+const isPlainObject = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** Every status-code row of the BlueKing remote-service protocol (reference §4), against the running app. */
 describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)', () => {
@@ -81,7 +82,12 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
       const [svc] = (await bk('GET', 'services/')).body;
       expect(svc).toMatchObject({ name: 'sentry', category: 2, is_active: true, plan_schema: { type: 'object' } });
       expect(svc.plans.map((p: any) => p.name).sort()).toEqual(['default', 'legacy']);
-      for (const p of svc.plans) expect(p).toMatchObject({ uuid: expect.any(String), is_active: true, tenant_id: 'default', config: expect.any(String) });
+      for (const p of svc.plans) {
+        expect(p).toMatchObject({ uuid: expect.any(String), is_active: true, tenant_id: 'default' });
+        // BlueKing's collector merges a plan's config as a dict (`dict.update(config)`): a JSON string breaks every later load.
+        expect(isPlainObject(p.config)).toBe(true);
+        expect(p.config).toEqual({ dsn_format: p.name === 'legacy' ? 'legacy' : 'modern' });
+      }
     });
 
     it('upserts service metadata (200) and refuses a rename (400) or an unknown service (404)', async () => {
@@ -104,6 +110,9 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
       await rejected(400, 'POST', 'plans/', { name: 'default', config: '{not json' });
       await rejected(400, 'PUT', `plans/${plans.default}/`, { config: '{"dsn_format":"legacy"}' });
       await rejected(404, 'PUT', 'plans/00000000-0000-0000-0000-000000000000/', { description: 'x' });
+      // The apiserver sends config as a JSON string in upserts; every answer and later listing carries an object.
+      expect(isPlainObject(first.body.config)).toBe(true);
+      for (const p of (await bk('GET', 'services/')).body[0].plans) expect(isPlainObject(p.config)).toBe(true);
     });
   });
 
