@@ -84,11 +84,29 @@ export class AppModule {
         { provide: OperationSettler, useFactory: (s: InstanceStore) => new OperationSettler(s), inject: [InstanceStore] },
         {
           provide: Reconciler,
-          useFactory: (s: InstanceStore, u: UpstreamRegistry, c: CatalogService, b: SecretBox, l: InstanceLocks, k: KubernetesTargets | null, o: OperationSettler, log: PinoLogger) => {
+          useFactory: (
+            s: InstanceStore,
+            u: UpstreamRegistry,
+            c: CatalogService,
+            b: SecretBox,
+            l: InstanceLocks,
+            k: KubernetesTargets | null,
+            o: OperationSettler,
+            log: PinoLogger,
+          ) => {
             log.setContext('reconciler');
             return new Reconciler(s, u, c, b, l, k, o, log);
           },
-          inject: [InstanceStore, UpstreamRegistry, CatalogService, SecretBox, InstanceLocks, { token: KubernetesTargets, optional: true }, OperationSettler, PinoLogger],
+          inject: [
+            InstanceStore,
+            UpstreamRegistry,
+            CatalogService,
+            SecretBox,
+            InstanceLocks,
+            { token: KubernetesTargets, optional: true },
+            OperationSettler,
+            PinoLogger,
+          ],
         },
         {
           provide: SecretSweep,

@@ -6,8 +6,6 @@ describe('svc-sentry CLI', () => {
     expect(program.name()).toBe('svc-sentry');
     expect(program.commands.map((c) => c.name())).toEqual(['migrate-legacy']);
     const migrate = program.commands[0];
-    expect(migrate.options.map((o) => o.long)).toEqual(
-      expect.arrayContaining(['--sdk', '--dry-run', '--revert', '--json', '--batch', '--out']),
-    );
+    expect(migrate.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--sdk', '--dry-run', '--revert', '--json', '--batch', '--out']));
   });
 });

@@ -32,16 +32,22 @@ async function main(): Promise<void> {
   }
   const encryptionKey = encryptionKeyFor(config.encryptionKey, config.dataDir, (m) => log.warn(m));
   for (const m of await runMigrations(databaseUrl)) log.info(`schema: ${m}`);
-  if (!config.upstreams.length) log.warn('no upstream configured: set SVC_SENTRY_UPSTREAM_URL, SVC_SENTRY_UPSTREAM_TOKEN and SVC_SENTRY_UPSTREAM_ORG; toggles will fail until then');
+  if (!config.upstreams.length)
+    log.warn('no upstream configured: set SVC_SENTRY_UPSTREAM_URL, SVC_SENTRY_UPSTREAM_TOKEN and SVC_SENTRY_UPSTREAM_ORG; toggles will fail until then');
   if (!config.apiTokens.length) log.warn('SVC_SENTRY_API_TOKENS is not set: the REST API rejects every request');
 
   const app = await createApp({ config, databaseUrl, encryptionKey });
   if (embedded) {
     const stop = embedded.stop.bind(embedded);
-    app.getHttpAdapter().getHttpServer().on('close', () => void stop());
+    app
+      .getHttpAdapter()
+      .getHttpServer()
+      .on('close', () => void stop());
   }
   await app.listen(config.port, config.host);
-  log.info(`svc-sentry (${config.role}) listening on http://${config.host}:${config.port} — REST API /api/v1, docs /docs, health /healthz /readyz, metrics /metrics`);
+  log.info(
+    `svc-sentry (${config.role}) listening on http://${config.host}:${config.port} — REST API /api/v1, docs /docs, health /healthz /readyz, metrics /metrics`,
+  );
 }
 
 main().catch((e) => {

@@ -66,7 +66,9 @@ async function main(): Promise<void> {
     const putsDone = (Date.now() - started) / 1000;
     let lastLog = 0;
     for (;;) {
-      const { rows } = await db.query(`SELECT count(*) FILTER (WHERE state = 'ready')::int AS ready, count(*) FILTER (WHERE state = 'failed')::int AS failed FROM instances`);
+      const { rows } = await db.query(
+        `SELECT count(*) FILTER (WHERE state = 'ready')::int AS ready, count(*) FILTER (WHERE state = 'failed')::int AS failed FROM instances`,
+      );
       if (rows[0].ready + rows[0].failed >= target) break;
       if (Date.now() - lastLog > 10_000) {
         console.log(`  ${rows[0].ready}/${target} ready after ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -86,7 +88,9 @@ async function main(): Promise<void> {
     const failed = (await db.query(`SELECT count(*)::int AS n FROM instances WHERE state <> 'ready'`)).rows[0].n;
     console.log(`module-environments: ${target} (${failed} not ready)`);
     console.log(`upstream calls: ${stats.calls}, 429s: ${stats.rateLimited} (${((100 * stats.rateLimited) / stats.calls).toFixed(2)}%)`);
-    console.log(`wall: ${wall.toFixed(1)} s, floor (calls / ${UPSTREAM_RPS} per s): ${floor.toFixed(1)} s; PUTs done at ${putsDone.toFixed(1)} s, first upstream call at ${firstCall.toFixed(1)} s`);
+    console.log(
+      `wall: ${wall.toFixed(1)} s, floor (calls / ${UPSTREAM_RPS} per s): ${floor.toFixed(1)} s; PUTs done at ${putsDone.toFixed(1)} s, first upstream call at ${firstCall.toFixed(1)} s`,
+    );
     console.log(
       JSON.stringify({
         bench: 'provision',

@@ -65,8 +65,12 @@ function runSweep(kubeconfig: string): Promise<{ seconds: number; outcomes: Reco
 function kubectlApply(kubeconfig: string, file: string): Promise<number> {
   const t0 = process.hrtime.bigint();
   return new Promise((ok, fail) => {
-    execFile(binPath('kubectl'), ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager=svc-sentry', '-f', file],
-      { maxBuffer: 64 * 1024 * 1024 }, (err, _out, stderr) => (err ? fail(new Error(`kubectl failed: ${stderr.slice(-2000)}`)) : ok(Number(process.hrtime.bigint() - t0) / 1e9)));
+    execFile(
+      binPath('kubectl'),
+      ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager=svc-sentry', '-f', file],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (err, _out, stderr) => (err ? fail(new Error(`kubectl failed: ${stderr.slice(-2000)}`)) : ok(Number(process.hrtime.bigint() - t0) / 1e9)),
+    );
   });
 }
 
@@ -74,10 +78,14 @@ async function main(): Promise<void> {
   await ensureKubeBinaries(undefined, (s) => console.log(s), ['kubectl']);
   const cluster = await startKubeCluster({ controllerManager: false, log: (s) => console.log(s) });
   try {
-    await mapPool(Array.from({ length: NAMESPACES }, (_, i) => `bench-${i}`), 8, async (name) => {
-      const r = await cluster.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-      if (r.status !== 201) throw new Error(`namespace ${name}: ${r.status}`);
-    });
+    await mapPool(
+      Array.from({ length: NAMESPACES }, (_, i) => `bench-${i}`),
+      8,
+      async (name) => {
+        const r = await cluster.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+        if (r.status !== 201) throw new Error(`namespace ${name}: ${r.status}`);
+      },
+    );
     const all = items();
     const seedStart = Date.now();
     const seeded = await targetsFor(cluster.kubeconfigPath).ensureSecrets(all, { concurrency: 16 });
@@ -90,29 +98,45 @@ async function main(): Promise<void> {
     writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: all.map((i) => secretApplyBody(i.ref, i.desired)) }));
 
     const steady = await runSweep(cluster.kubeconfigPath);
-    console.log(`svc-sentry resync, nothing drifted: ${steady.seconds.toFixed(2)} s ${JSON.stringify(steady.outcomes)}, peak RSS ${steady.maxRssMb.toFixed(0)} MB`);
+    console.log(
+      `svc-sentry resync, nothing drifted: ${steady.seconds.toFixed(2)} s ${JSON.stringify(steady.outcomes)}, peak RSS ${steady.maxRssMb.toFixed(0)} MB`,
+    );
     const kubectlS = await kubectlApply(cluster.kubeconfigPath, file);
     console.log(`kubectl apply --server-side of the same ${N} objects: ${kubectlS.toFixed(2)} s`);
 
     // Drift: some Secrets edited by someone else, some deleted; the sweep must repair exactly those.
     const drifted = Math.round(N * DRIFT);
-    await mapPool(Array.from({ length: drifted }, (_, k) => all[Math.floor((k * N) / Math.max(1, drifted))]), 8, async (it, k) => {
-      const path = `/api/v1/namespaces/${it.ref.namespace}/secrets/${it.ref.name}`;
-      if (k % 2) await cluster.request('DELETE', path);
-      else await cluster.request('PATCH', path, { data: { SENTRY_DSN: Buffer.from('edited').toString('base64') } }, 'application/merge-patch+json');
-    });
+    await mapPool(
+      Array.from({ length: drifted }, (_, k) => all[Math.floor((k * N) / Math.max(1, drifted))]),
+      8,
+      async (it, k) => {
+        const path = `/api/v1/namespaces/${it.ref.namespace}/secrets/${it.ref.name}`;
+        if (k % 2) await cluster.request('DELETE', path);
+        else await cluster.request('PATCH', path, { data: { SENTRY_DSN: Buffer.from('edited').toString('base64') } }, 'application/merge-patch+json');
+      },
+    );
     const repair = await runSweep(cluster.kubeconfigPath);
-    console.log(`svc-sentry resync with ${drifted} drifted: ${repair.seconds.toFixed(2)} s ${JSON.stringify(repair.outcomes)}, peak RSS ${repair.maxRssMb.toFixed(0)} MB`);
+    console.log(
+      `svc-sentry resync with ${drifted} drifted: ${repair.seconds.toFixed(2)} s ${JSON.stringify(repair.outcomes)}, peak RSS ${repair.maxRssMb.toFixed(0)} MB`,
+    );
 
     const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
     const speedup = kubectlS / steady.seconds;
     const peak = Math.max(steady.maxRssMb, repair.maxRssMb);
-    console.log(JSON.stringify({
-      bench: 'resync', secrets: N, namespaces: NAMESPACES, speedup: round(speedup), peak_rss_mb: round(peak, 0), targets: TARGETS,
-      pass: speedup >= TARGETS.speedup && peak <= TARGETS.peak_rss_mb,
-      svc_sentry_s: round(steady.seconds, 3), kubectl_s: round(kubectlS, 3),
-      drift: { secrets: drifted, svc_sentry_s: round(repair.seconds, 3), outcomes: repair.outcomes },
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'resync',
+        secrets: N,
+        namespaces: NAMESPACES,
+        speedup: round(speedup),
+        peak_rss_mb: round(peak, 0),
+        targets: TARGETS,
+        pass: speedup >= TARGETS.speedup && peak <= TARGETS.peak_rss_mb,
+        svc_sentry_s: round(steady.seconds, 3),
+        kubectl_s: round(kubectlS, 3),
+        drift: { secrets: drifted, svc_sentry_s: round(repair.seconds, 3), outcomes: repair.outcomes },
+      }),
+    );
   } finally {
     await cluster.stop();
   }

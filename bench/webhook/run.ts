@@ -23,29 +23,44 @@ const TARGETS = { throughput_ratio: 0.8, p99_added_ms: 2 };
 /** A Pod as a ReplicaSet creates it (two containers, some env, probes, volumes), labelled for an enabled module. */
 function review(i: number): string {
   const container = (name: string) => ({
-    name, image: `registry.example/tnfood/${name}:1.4.2`, imagePullPolicy: 'IfNotPresent',
+    name,
+    image: `registry.example/tnfood/${name}:1.4.2`,
+    imagePullPolicy: 'IfNotPresent',
     ports: [{ containerPort: 8000, protocol: 'TCP' }],
-    env: [{ name: 'PORT', value: '8000' }, { name: 'DJANGO_SETTINGS_MODULE', value: 'settings' }, { name: 'BKPAAS_ENVIRONMENT', value: 'stag' }],
+    env: [
+      { name: 'PORT', value: '8000' },
+      { name: 'DJANGO_SETTINGS_MODULE', value: 'settings' },
+      { name: 'BKPAAS_ENVIRONMENT', value: 'stag' },
+    ],
     resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '100m', memory: '256Mi' } },
     readinessProbe: { httpGet: { path: '/healthz', port: 8000 }, periodSeconds: 5 },
     volumeMounts: [{ name: 'conf', mountPath: '/app/conf' }],
   });
   return JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
     request: {
-      uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' }, requestKind: { group: '', version: 'v1', kind: 'Pod' },
-      namespace: 'tnfood-stag', operation: 'CREATE', userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
+      uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      requestKind: { group: '', version: 'v1', kind: 'Pod' },
+      namespace: 'tnfood-stag',
+      operation: 'CREATE',
+      userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
       object: {
-        apiVersion: 'v1', kind: 'Pod',
+        apiVersion: 'v1',
+        kind: 'Pod',
         metadata: {
-          generateName: 'tnfood-web-5d4f8b7c9-', namespace: 'tnfood-stag',
+          generateName: 'tnfood-web-5d4f8b7c9-',
+          namespace: 'tnfood-stag',
           labels: { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default', 'app.kubernetes.io/version': '1.4.2', 'pod-template-hash': '5d4f8b7c9' },
           ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'tnfood-web-5d4f8b7c9', uid: 'x', controller: true }],
         },
         spec: { containers: [container('web'), container('worker')], volumes: [{ name: 'conf', configMap: { name: 'tnfood-conf' } }] },
       },
-      oldObject: null, dryRun: false, options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+      oldObject: null,
+      dryRun: false,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
     },
   });
 }
@@ -62,14 +77,27 @@ async function serve(kind: string, dir: string): Promise<void> {
     const view = new EnabledTargetsView(new ArrayEnabledTargetsSource(targets));
     await view.refreshNow();
     const server = new WebhookServer({
-      host: '127.0.0.1', port: 0, certFile: cert.certFile, keyFile: cert.keyFile, certCheckMs: 0,
-      context: { lookup: (n, a, m, c) => view.lookup(n, a, m, c), appLabel: 'svc-sentry.io/app', moduleLabel: 'svc-sentry.io/module', versionLabel: 'app.kubernetes.io/version' },
+      host: '127.0.0.1',
+      port: 0,
+      certFile: cert.certFile,
+      keyFile: cert.keyFile,
+      certCheckMs: 0,
+      context: {
+        lookup: (n, a, m, c) => view.lookup(n, a, m, c),
+        appLabel: 'svc-sentry.io/app',
+        moduleLabel: 'svc-sentry.io/module',
+        versionLabel: 'app.kubernetes.io/version',
+      },
     });
     await server.start();
     port = server.port;
   } else {
     // The floor: read the body, answer a canned review of the same size as the webhook's.
-    const canned = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '00000000-0000-4000-8000-000000000000', allowed: true, patchType: 'JSONPatch', patch: Buffer.alloc(900, 'a').toString('base64') } });
+    const canned = JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: '00000000-0000-4000-8000-000000000000', allowed: true, patchType: 'JSONPatch', patch: Buffer.alloc(900, 'a').toString('base64') },
+    });
     const server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
       req.on('data', () => undefined);
       req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(canned) }).end(canned));
@@ -96,7 +124,14 @@ function ask(child: ChildProcess, cmd: 'reset' | 'stats'): Promise<{ cpuUs: numb
   return new Promise((ok) => child.once('message', (m: { cpuUs: number }) => ok(m)));
 }
 
-interface Result { name: string; requests: number; errors: number; throughput: number; p50: number; p99: number }
+interface Result {
+  name: string;
+  requests: number;
+  errors: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+}
 
 /** A keep-alive load generator against one server: CONCURRENCY workers, each sending one review after another. */
 class Load {
@@ -107,17 +142,30 @@ class Load {
   errors = 0;
   wallMs = 0;
 
-  constructor(readonly name: string, private readonly port: number, caPem: string) {
+  constructor(
+    readonly name: string,
+    private readonly port: number,
+    caPem: string,
+  ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: caPem });
   }
 
   private one(body: string): Promise<boolean> {
     return new Promise((ok) => {
-      const r = request({ host: '127.0.0.1', port: this.port, path: '/mutate-pods', method: 'POST', agent: this.agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () => ok(res.statusCode === 200));
-      });
+      const r = request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          path: '/mutate-pods',
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => ok(res.statusCode === 200));
+        },
+      );
       r.on('error', () => ok(false));
       r.end(body);
     });
@@ -126,17 +174,19 @@ class Load {
   async run(ms: number, record: boolean): Promise<void> {
     const started = Date.now();
     const end = started + ms;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
-      let i = w;
-      while (Date.now() < end) {
-        const t0 = process.hrtime.bigint();
-        const ok = await this.one(this.bodies[i++ % this.bodies.length]);
-        if (!record) continue;
-        this.lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        this.requests++;
-        if (!ok) this.errors++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async (_, w) => {
+        let i = w;
+        while (Date.now() < end) {
+          const t0 = process.hrtime.bigint();
+          const ok = await this.one(this.bodies[i++ % this.bodies.length]);
+          if (!record) continue;
+          this.lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          this.requests++;
+          if (!ok) this.errors++;
+        }
+      }),
+    );
     if (record) this.wallMs += Date.now() - started;
   }
 
@@ -152,12 +202,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'svc-sentry-bench-webhook-'));
   const ca = createCa(dir);
   const children: ChildProcess[] = [];
-  const start = (kind: string) => new Promise<number>((ok, fail) => {
-    const child = fork(__filename, ['serve', kind, dir], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } });
-    children.push(child);
-    child.once('message', (m: any) => ok(m.port));
-    child.once('exit', (code) => fail(new Error(`${kind} server exited with ${code}`)));
-  });
+  const start = (kind: string) =>
+    new Promise<number>((ok, fail) => {
+      const child = fork(__filename, ['serve', kind, dir], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } });
+      children.push(child);
+      child.once('message', (m: any) => ok(m.port));
+      child.once('exit', (code) => fail(new Error(`${kind} server exited with ${code}`)));
+    });
   try {
     const bare = new Load('bare', await start('bare'), ca.pem);
     const hook = new Load('webhook', await start('webhook'), ca.pem);
@@ -173,21 +224,30 @@ async function main(): Promise<void> {
     const [b, h] = [bare.result(), hook.result()];
     const cpuPerReq = { bare: bareCpu / Math.max(1, b.requests), webhook: hookCpu / Math.max(1, h.requests) };
     for (const r of [b, h]) {
-      console.log(`${r.name.padEnd(8)} ${r.requests} requests in ${SECONDS}s (${CONCURRENCY} concurrent), ${r.errors} errors: ` +
-        `${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
-        `server CPU ${cpuPerReq[r.name as 'bare' | 'webhook'].toFixed(0)} us/request`);
+      console.log(
+        `${r.name.padEnd(8)} ${r.requests} requests in ${SECONDS}s (${CONCURRENCY} concurrent), ${r.errors} errors: ` +
+          `${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
+          `server CPU ${cpuPerReq[r.name as 'bare' | 'webhook'].toFixed(0)} us/request`,
+      );
     }
     const ratio = h.throughput / b.throughput;
     const added = h.p99 - b.p99;
     const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
-    console.log(JSON.stringify({
-      bench: 'webhook', throughput_ratio: round(ratio), p99_added_ms: round(added), targets: TARGETS,
-      pass: ratio >= TARGETS.throughput_ratio && added <= TARGETS.p99_added_ms && b.errors + h.errors === 0,
-      concurrency: CONCURRENCY, seconds: SECONDS, load_average_1m: round(loadavg()[0], 2),
-      server_cpu_us_per_request: { webhook: round(cpuPerReq.webhook, 1), bare: round(cpuPerReq.bare, 1) },
-      webhook: { rps: round(h.throughput, 0), p50_ms: round(h.p50), p99_ms: round(h.p99), errors: h.errors },
-      bare: { rps: round(b.throughput, 0), p50_ms: round(b.p50), p99_ms: round(b.p99), errors: b.errors },
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'webhook',
+        throughput_ratio: round(ratio),
+        p99_added_ms: round(added),
+        targets: TARGETS,
+        pass: ratio >= TARGETS.throughput_ratio && added <= TARGETS.p99_added_ms && b.errors + h.errors === 0,
+        concurrency: CONCURRENCY,
+        seconds: SECONDS,
+        load_average_1m: round(loadavg()[0], 2),
+        server_cpu_us_per_request: { webhook: round(cpuPerReq.webhook, 1), bare: round(cpuPerReq.bare, 1) },
+        webhook: { rps: round(h.throughput, 0), p50_ms: round(h.p50), p99_ms: round(h.p99), errors: h.errors },
+        bare: { rps: round(b.throughput, 0), p50_ms: round(b.p50), p99_ms: round(b.p99), errors: b.errors },
+      }),
+    );
   } finally {
     for (const c of children) c.kill();
     rmSync(dir, { recursive: true, force: true });

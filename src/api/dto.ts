@@ -4,11 +4,14 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsInt, IsObject, IsOptional,
 
 export class TargetDto {
   @ApiPropertyOptional({ description: 'Cluster name from the cluster registry (default: the only or default cluster).' })
-  @IsOptional() @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/) @MaxLength(63)
+  @IsOptional()
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+  @MaxLength(63)
   cluster?: string;
 
   @ApiProperty({ description: 'Namespace where this environment of the app runs.' })
-  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'namespace must be a DNS-1123 label' }) @MaxLength(63)
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'namespace must be a DNS-1123 label' })
+  @MaxLength(63)
   namespace: string;
 }
 
@@ -18,28 +21,41 @@ export class ToggleMonitoringDto {
   enabled: boolean;
 
   @ApiPropertyOptional({ description: 'Catalog plan; default: the current plan, or `default`.', example: 'default' })
-  @IsOptional() @IsString() @MaxLength(63)
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
   plan?: string;
 
   @ApiPropertyOptional({ description: 'E-mails of the app developers, synced as members of the app team upstream.', type: [String] })
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsEmail({}, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsEmail({}, { each: true })
   developers?: string[];
 
   @ApiPropertyOptional({
     description: 'Where each environment runs (cluster and namespace); default: the namespace template in config.',
     example: { stag: { namespace: 'bkapp-tnfood-stag' }, prod: { namespace: 'bkapp-tnfood-prod' } },
   })
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   targets?: Record<string, TargetDto>;
 }
 
 export class PageQueryDto {
   @ApiPropertyOptional({ type: Number, default: 0, minimum: 0 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
   offset: number = 0;
 
   @ApiPropertyOptional({ type: Number, default: 20, minimum: 1, maximum: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   limit: number = 20;
 }
 
@@ -60,7 +76,8 @@ export class EnvironmentStatusDto {
   @ApiProperty({ type: ProjectRefDto, nullable: true }) project: ProjectRefDto | null;
   @ApiProperty({ nullable: true, type: String, description: 'The public DSN (never the legacy secret form).' }) dsn: string | null;
   @ApiPropertyOptional({ description: 'Why the environment is failed, or what the last attempt hit.' }) error?: string;
-  @ApiPropertyOptional({ type: SecretRefDto, nullable: true, description: 'The Kubernetes Secret holding SENTRY_DSN for this environment.' }) secret?: SecretRefDto | null;
+  @ApiPropertyOptional({ type: SecretRefDto, nullable: true, description: 'The Kubernetes Secret holding SENTRY_DSN for this environment.' })
+  secret?: SecretRefDto | null;
 }
 
 export class MonitoringStatusDto {

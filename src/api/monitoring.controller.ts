@@ -21,7 +21,11 @@ export class MonitoringController {
 
   @Put(PATH)
   @HttpCode(202)
-  @ApiOperation({ summary: 'Turn monitoring of an app module on or off', description: 'Records the wish and answers at once; the reconciler converges in the background. The same body again changes nothing and answers 200 with the current state.' })
+  @ApiOperation({
+    summary: 'Turn monitoring of an app module on or off',
+    description:
+      'Records the wish and answers at once; the reconciler converges in the background. The same body again changes nothing and answers 200 with the current state.',
+  })
   @ApiResponse({ status: 202, description: 'Accepted: an operation was started', type: ToggleResponseDto })
   @ApiResponse({ status: 200, description: 'Nothing to change: the current state', type: ToggleResponseDto })
   async toggle(

@@ -6,8 +6,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('svc-sentry REST API')
     .setDescription(
-      'Turn Sentry monitoring on or off for an app module and read its state per environment. ' +
-        'Errors are application/problem+json with a stable `code`.',
+      'Turn Sentry monitoring on or off for an app module and read its state per environment. ' + 'Errors are application/problem+json with a stable `code`.',
     )
     .setVersion('1')
     .addBearerAuth()

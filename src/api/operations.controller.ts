@@ -38,7 +38,10 @@ export class OperationsController {
   }
 
   @Get('apps/:app/audit')
-  @ApiOperation({ summary: "An app's operations, newest first", description: 'Paginated with offset and limit; a `Link: <…>; rel="next"` header points at the next page.' })
+  @ApiOperation({
+    summary: "An app's operations, newest first",
+    description: 'Paginated with offset and limit; a `Link: <…>; rel="next"` header points at the next page.',
+  })
   @ApiResponse({ status: 200, type: OperationPageDto })
   async audit(@Param('app') app: string, @Query() q: PageQueryDto, @Res({ passthrough: true }) res: Response): Promise<OperationPageDto> {
     const page = await this.instances.audit(app, q.offset, q.limit);

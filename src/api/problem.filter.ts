@@ -24,8 +24,17 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
 };
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-  413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
 };
 
 export interface Problem {
@@ -52,7 +61,7 @@ export class ProblemFilter implements ExceptionFilter {
       return;
     }
     const p = toProblem(e);
-    if (p.status >= 500) this.log.error(e instanceof Error ? e.stack ?? e.message : String(e));
+    if (p.status >= 500) this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
     if (p.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
     res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
   }
@@ -61,12 +70,19 @@ export class ProblemFilter implements ExceptionFilter {
 export function toProblem(e: unknown): Problem {
   if (e instanceof DomainError) {
     const status = STATUS_BY_CODE[e.code] ?? 500;
-    return { type: problemType(e.code), title: TITLES[status] ?? 'Error', status, detail: e.message, code: e.code, ...(e.details?.errors ? { errors: e.details.errors } : {}) };
+    return {
+      type: problemType(e.code),
+      title: TITLES[status] ?? 'Error',
+      status,
+      detail: e.message,
+      code: e.code,
+      ...(e.details?.errors ? { errors: e.details.errors } : {}),
+    };
   }
   if (e instanceof HttpException) {
     const status = e.getStatus();
     const body = e.getResponse() as any;
-    const raw = typeof body === 'string' ? body : body?.message ?? e.message;
+    const raw = typeof body === 'string' ? body : (body?.message ?? e.message);
     const detail = Array.isArray(raw) ? raw.join('; ') : String(raw);
     const code = status === 404 ? 'RouteNotFound' : status === 413 ? ErrorCode.PayloadTooLarge : status === 400 ? ErrorCode.InvalidInput : `Http${status}`;
     return { type: problemType(code), title: TITLES[status] ?? 'Error', status, detail, code };

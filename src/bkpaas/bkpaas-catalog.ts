@@ -10,7 +10,18 @@ export const BK_SERVICE_NAME = 'sentry';
 export const BK_SERVICE_ID = stableUuid('bkpaas:service:sentry');
 export const bkPlanId = (plan: string) => stableUuid(`bkpaas:plan:${plan}`);
 
-const SERVICE_FIELDS = ['display_name', 'logo', 'category', 'description', 'long_description', 'instance_tutorial', 'available_languages', 'is_active', 'is_visible', 'config'] as const;
+const SERVICE_FIELDS = [
+  'display_name',
+  'logo',
+  'category',
+  'description',
+  'long_description',
+  'instance_tutorial',
+  'available_languages',
+  'is_active',
+  'is_visible',
+  'config',
+] as const;
 const PLAN_FIELDS = ['description', 'is_active', 'properties', 'specifications', 'config', 'tenant_id'] as const;
 
 /** JSON Schema of a plan's `config` (SDK 2.0.3 `plan_schema`): what an admin may set per plan. */
@@ -92,10 +103,23 @@ export class BkpaasCatalog {
   /** POST/PUT services/: only metadata of the one service can change. */
   async upsertService(id: string | undefined, body: Record<string, unknown>): Promise<{ created: boolean; service: Record<string, unknown> }> {
     if (id !== undefined && id !== BK_SERVICE_ID) throw new DomainError(ErrorCode.NotFound, `service ${id} does not exist`);
-    if (body.uuid !== undefined && body.uuid !== BK_SERVICE_ID) throw new DomainError(ErrorCode.InvalidInput, `svc-sentry offers one service, ${BK_SERVICE_ID}`);
-    if (body.name !== undefined && body.name !== BK_SERVICE_NAME) throw new DomainError(ErrorCode.InvalidInput, `the service is named "${BK_SERVICE_NAME}"; its name is the env-var prefix and cannot change`);
+    if (body.uuid !== undefined && body.uuid !== BK_SERVICE_ID)
+      throw new DomainError(ErrorCode.InvalidInput, `svc-sentry offers one service, ${BK_SERVICE_ID}`);
+    if (body.name !== undefined && body.name !== BK_SERVICE_NAME)
+      throw new DomainError(ErrorCode.InvalidInput, `the service is named "${BK_SERVICE_NAME}"; its name is the env-var prefix and cannot change`);
     const fields = pick(body, SERVICE_FIELDS);
-    validateTypes(fields, { display_name: 'string', logo: 'string', description: 'string', long_description: 'string', instance_tutorial: 'string', available_languages: 'string', is_active: 'boolean', is_visible: 'boolean', category: 'number', config: 'object' });
+    validateTypes(fields, {
+      display_name: 'string',
+      logo: 'string',
+      description: 'string',
+      long_description: 'string',
+      instance_tutorial: 'string',
+      available_languages: 'string',
+      is_active: 'boolean',
+      is_visible: 'boolean',
+      category: 'number',
+      config: 'object',
+    });
     const current = (await this.records.get('service', BK_SERVICE_ID)) ?? {};
     await this.records.put('service', BK_SERVICE_ID, { ...current, ...fields });
     return { created: false, service: await this.service() };
@@ -111,7 +135,14 @@ export class BkpaasCatalog {
     } else {
       if (typeof body.name !== 'string') throw new DomainError(ErrorCode.InvalidInput, '"name" is required');
       plan = this.catalog.find(body.name);
-      if (!plan) throw new DomainError(ErrorCode.InvalidInput, `"${body.name}" is not a plan of svc-sentry (plans come from its configuration: ${this.catalog.list().map((p) => p.name).join(', ')})`);
+      if (!plan)
+        throw new DomainError(
+          ErrorCode.InvalidInput,
+          `"${body.name}" is not a plan of svc-sentry (plans come from its configuration: ${this.catalog
+            .list()
+            .map((p) => p.name)
+            .join(', ')})`,
+        );
     }
     const svc = body.service_id ?? body.service;
     if (svc !== undefined && svc !== BK_SERVICE_ID) throw new DomainError(ErrorCode.InvalidInput, `service "${String(svc)}" is not ${BK_SERVICE_ID}`);
@@ -157,7 +188,10 @@ function parseConfig(raw: unknown, plan: Plan): Record<string, unknown> {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new DomainError(ErrorCode.InvalidInput, '"config" must be a JSON object');
   const fmt = (v as Record<string, unknown>).dsn_format;
   if (fmt !== undefined && fmt !== plan.dsnFormat) {
-    throw new DomainError(ErrorCode.InvalidInput, `plan "${plan.name}" delivers the ${plan.dsnFormat} DSN form; use the plan with dsn_format ${String(fmt)} instead`);
+    throw new DomainError(
+      ErrorCode.InvalidInput,
+      `plan "${plan.name}" delivers the ${plan.dsnFormat} DSN form; use the plan with dsn_format ${String(fmt)} instead`,
+    );
   }
   return v as Record<string, unknown>;
 }

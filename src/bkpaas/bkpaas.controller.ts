@@ -87,7 +87,13 @@ export class BkpaasController {
 
   @BkMutation()
   @Post('services/:sid/instances/:iid')
-  async provision(@Param('sid') sid: string, @Param('iid') iid: string, @Body() body: unknown, @Req() req: BkRequest, @Res({ passthrough: true }) res: Response) {
+  async provision(
+    @Param('sid') sid: string,
+    @Param('iid') iid: string,
+    @Body() body: unknown,
+    @Req() req: BkRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const a = await this.bk.provisionSync(sid, iid, objectBody(body), callerOf(req));
     res.status(a.status);
     return a.body;

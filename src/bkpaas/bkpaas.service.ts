@@ -90,7 +90,8 @@ export class BkpaasService {
     if (inst && toBeDeleted && inst.desired === 'absent' && !this.ops.isConverged(inst)) return this.view(inst);
     if (!toBeDeleted) {
       const cs = await this.records.get<{ sealed: string; plan: null; created: string }>('client-side', instanceId);
-      if (cs) return { uuid: instanceId, service: BK_SERVICE_ID, plan: null, created: cs.created, ...JSON.parse(this.box.open(cs.sealed)), to_be_deleted: false };
+      if (cs)
+        return { uuid: instanceId, service: BK_SERVICE_ID, plan: null, created: cs.created, ...JSON.parse(this.box.open(cs.sealed)), to_be_deleted: false };
     }
     throw new DomainError(ErrorCode.InstanceNotFound, `instance ${instanceId} does not exist${toBeDeleted ? ' (or was recycled)' : ''}`);
   }
@@ -115,7 +116,13 @@ export class BkpaasService {
     const raw = body.app_developers ?? (info as Record<string, unknown>).app_developers;
     const developers = developersOf(raw, this.config.bkpaas.developerEmailDomain, problems);
     if (problems.length) throw new DomainError(ErrorCode.InvalidInput, problems.join('; '));
-    const res = await this.ops.update('bkpaas', instanceId, { parameters: { ...(inst.parameters ?? {}), paas_app_info: info }, ...(developers ? { developers } : {}) }, caller, 'config');
+    const res = await this.ops.update(
+      'bkpaas',
+      instanceId,
+      { parameters: { ...(inst.parameters ?? {}), paas_app_info: info }, ...(developers ? { developers } : {}) },
+      caller,
+      'config',
+    );
     return this.view(res.instance);
   }
 
@@ -124,7 +131,10 @@ export class BkpaasService {
     const res = await this.ops.deprovision('bkpaas', instanceId, caller);
     const done = await this.ops.awaitSettled(res.instance.id, res.instance.generation, this.config.bkpaas.syncTimeoutSeconds * 1000);
     if (!done.done || done.failed) {
-      throw new DomainError(ErrorCode.UpstreamUnavailable, `deleting instance ${instanceId} did not finish: ${done.instance.error ?? 'timed out'}; it stays marked for deletion and is retried`);
+      throw new DomainError(
+        ErrorCode.UpstreamUnavailable,
+        `deleting instance ${instanceId} did not finish: ${done.instance.error ?? 'timed out'}; it stays marked for deletion and is retried`,
+      );
     }
   }
 
@@ -141,7 +151,8 @@ export class BkpaasService {
       if (v !== undefined && (!v || typeof v !== 'object' || Array.isArray(v))) throw new DomainError(ErrorCode.InvalidInput, `"${k}" must be an object`);
     }
     if (!credentials) throw new DomainError(ErrorCode.InvalidInput, '"credentials" is required');
-    if ((await this.ops.byExternalId('bkpaas', instanceId))?.desired === 'present') throw new DomainError(ErrorCode.Conflict, `instance ${instanceId} already exists`);
+    if ((await this.ops.byExternalId('bkpaas', instanceId))?.desired === 'present')
+      throw new DomainError(ErrorCode.Conflict, `instance ${instanceId} already exists`);
     // Credentials of client-side instances are someone else's secrets: sealed at rest like our DSNs.
     const created = new Date().toISOString();
     await this.records.put('client-side', instanceId, { sealed: this.box.seal(JSON.stringify({ credentials, config: config ?? {} })), plan: null, created });
@@ -149,7 +160,8 @@ export class BkpaasService {
   }
 
   async forgetClientSide(instanceId: string): Promise<void> {
-    if (!(await this.records.delete('client-side', instanceId))) throw new DomainError(ErrorCode.InstanceNotFound, `client-side instance ${instanceId} does not exist`);
+    if (!(await this.records.delete('client-side', instanceId)))
+      throw new DomainError(ErrorCode.InstanceNotFound, `client-side instance ${instanceId} does not exist`);
   }
 
   /** GET authenticate/?token=: single sign-on into the instance's admin page (a redirect to the upstream project). */
@@ -194,7 +206,10 @@ export class BkpaasService {
   private adminUrl(inst: Instance): string | null {
     if (!inst.projectSlug) return null;
     if (this.config.publicUrl) {
-      const token = signHs256({ iss: SSO_ISSUER, service_instance_id: inst.externalId, expires_at: Math.floor(Date.now() / 1000) + this.config.bkpaas.ssoTokenSeconds }, this.ssoKey);
+      const token = signHs256(
+        { iss: SSO_ISSUER, service_instance_id: inst.externalId, expires_at: Math.floor(Date.now() / 1000) + this.config.bkpaas.ssoTokenSeconds },
+        this.ssoKey,
+      );
       return `${this.config.publicUrl.replace(/\/+$/, '')}${this.config.bkpaas.prefix}authenticate/?token=${token}`;
     }
     try {
@@ -208,8 +223,25 @@ export class BkpaasService {
     const target = parseBkParams(body.params, this.config.environments, this.config.bkpaas.developerEmailDomain);
     const plan = await this.catalog.resolvePlan(body.plan_id);
     const params = body.params as Record<string, unknown>;
-    const parameters = { plan_id: bkPlanId(plan.name), engine_app_name: target.engineAppName, region: target.region, application_code: params.application_code ?? params.app_code, module_name: target.module, env_name: target.env };
-    return { origin: 'bkpaas' as const, externalId, app: target.app, module: target.module, env: target.env, plan: plan.name, parameters, developers: target.developers, strictParameters: false };
+    const parameters = {
+      plan_id: bkPlanId(plan.name),
+      engine_app_name: target.engineAppName,
+      region: target.region,
+      application_code: params.application_code ?? params.app_code,
+      module_name: target.module,
+      env_name: target.env,
+    };
+    return {
+      origin: 'bkpaas' as const,
+      externalId,
+      app: target.app,
+      module: target.module,
+      env: target.env,
+      plan: plan.name,
+      parameters,
+      developers: target.developers,
+      strictParameters: false,
+    };
   }
 
   /** A provider failure leaves nothing behind: the instance is deprovisioned so a retry starts afresh. */

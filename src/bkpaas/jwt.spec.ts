@@ -14,7 +14,10 @@ const fail = (token: string, at = now) => {
 
 describe('HS256 JWT (BlueKing remote-service auth)', () => {
   it('parses iss:key pairs, keeping colons inside the key', () => {
-    expect(clients).toEqual([{ iss: 'paas-v3', key: 'k3y-one-0123456789' }, { iss: 'other', key: 'key:with:colons' }]);
+    expect(clients).toEqual([
+      { iss: 'paas-v3', key: 'k3y-one-0123456789' },
+      { iss: 'other', key: 'key:with:colons' },
+    ]);
   });
 
   it('accepts a token signed with the key of its issuer and returns the role', () => {

@@ -16,7 +16,10 @@ export interface VerifiedToken {
 export type JwtFailure = 'malformed' | 'algorithm' | 'issuer' | 'signature' | 'expired';
 
 export class JwtError extends Error {
-  constructor(readonly reason: JwtFailure, message: string) {
+  constructor(
+    readonly reason: JwtFailure,
+    message: string,
+  ) {
     super(message);
     this.name = 'JwtError';
   }

@@ -27,7 +27,12 @@ export class CatalogService {
     };
     this.plans.set(builtIn.name, builtIn);
     // The `public:secret` DSN form that raven < 6.7 needs (BlueKing's legacy apps).
-    this.plans.set('legacy', { ...builtIn, name: 'legacy', description: 'Like default, with the legacy public:secret DSN that raven < 6.7 requires.', dsnFormat: 'legacy' });
+    this.plans.set('legacy', {
+      ...builtIn,
+      name: 'legacy',
+      description: 'Like default, with the legacy public:secret DSN that raven < 6.7 requires.',
+      dsnFormat: 'legacy',
+    });
     for (const p of config.plans) {
       const base = this.plans.get(p.name) ?? builtIn;
       const environments = p.environments ?? base.environments;

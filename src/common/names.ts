@@ -11,7 +11,10 @@ export const MAX_SLUG = 50;
  * hash of the full name, so the same input always gives the same slug (a retry finds the first try's work).
  */
 export function upstreamSlug(...parts: string[]): string {
-  const full = parts.join('-').toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+  const full = parts
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '-');
   let slug = full;
   if (slug.length > MAX_SLUG) {
     const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);

@@ -5,7 +5,8 @@ import { DomainError, ErrorCode } from './domain-error';
 /** A body-parser failure (malformed JSON, unsupported encoding, too large), classified once for every protocol. */
 export function bodyParserFailure(e: unknown): { status: number; code: string; detail: string } | null {
   const type = (e as { type?: string } | null)?.type;
-  if (type === 'entity.parse.failed' || type === 'encoding.unsupported') return { status: 400, code: 'MalformedJson', detail: 'The request body is not valid JSON.' };
+  if (type === 'entity.parse.failed' || type === 'encoding.unsupported')
+    return { status: 400, code: 'MalformedJson', detail: 'The request body is not valid JSON.' };
   if (type === 'entity.too.large') return { status: 413, code: ErrorCode.PayloadTooLarge, detail: 'The request body is too large.' };
   return null;
 }
@@ -23,7 +24,7 @@ export abstract class ProtocolErrorFilter implements ExceptionFilter {
   catch(e: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.answer(e);
-    if (status >= 500) this.log.error(e instanceof DomainError ? `${e.code}: ${e.message}` : e instanceof Error ? e.stack ?? e.message : String(e));
+    if (status >= 500) this.log.error(e instanceof DomainError ? `${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e));
     if (status === 401) res.setHeader('WWW-Authenticate', this.challenge);
     res.status(status).json(body);
   }

@@ -18,7 +18,12 @@ describe('loadConfig', () => {
   });
 
   it('builds the default upstream from SVC_SENTRY_UPSTREAM_*', () => {
-    const c = loadConfig({ SVC_SENTRY_UPSTREAM_URL: 'https://sentry.io', SVC_SENTRY_UPSTREAM_TOKEN: 'sntryi_x', SVC_SENTRY_UPSTREAM_ORG: 'acme', SVC_SENTRY_API_TOKENS: 'aaaaaaaa, bbbbbbbb' });
+    const c = loadConfig({
+      SVC_SENTRY_UPSTREAM_URL: 'https://sentry.io',
+      SVC_SENTRY_UPSTREAM_TOKEN: 'sntryi_x',
+      SVC_SENTRY_UPSTREAM_ORG: 'acme',
+      SVC_SENTRY_API_TOKENS: 'aaaaaaaa, bbbbbbbb',
+    });
     expect(c.upstreams).toEqual([expect.objectContaining({ name: 'default', kind: 'sentry', url: 'https://sentry.io', org: 'acme', rateLimitPerSecond: 20 })]);
     expect(c.apiTokens).toEqual(['aaaaaaaa', 'bbbbbbbb']);
   });

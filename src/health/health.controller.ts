@@ -5,7 +5,6 @@ import { KubernetesReadiness } from '../kubernetes/kubernetes.module';
 import { PgBossQueue, RECONCILE_QUEUE } from '../reconcile/pg-boss.queue';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 
-
 const UPSTREAM_CACHE_MS = 10_000;
 
 /** /healthz: the process answers. /readyz: database, job queue, each upstream (and cluster), each named. */
@@ -38,7 +37,14 @@ export class HealthController {
       () => this.queueCheck(),
       ...(upstreamNames.length
         ? upstreamNames.map((n) => () => this.upstreamCheck(n))
-        : [() => Promise.resolve(this.indicator.check('upstream').down({ message: 'no upstream configured: set SVC_SENTRY_UPSTREAM_URL, SVC_SENTRY_UPSTREAM_TOKEN and SVC_SENTRY_UPSTREAM_ORG' }))]),
+        : [
+            () =>
+              Promise.resolve(
+                this.indicator
+                  .check('upstream')
+                  .down({ message: 'no upstream configured: set SVC_SENTRY_UPSTREAM_URL, SVC_SENTRY_UPSTREAM_TOKEN and SVC_SENTRY_UPSTREAM_ORG' }),
+              ),
+          ]),
       () => this.clusterCheck(),
     ]);
   }
@@ -48,7 +54,11 @@ export class HealthController {
     const results = (await this.clusters?.check()) ?? [];
     return Object.assign(
       {},
-      ...results.map((r) => (r.up ? this.indicator.check(r.name).up(r.detail ? { message: r.detail } : undefined) : this.indicator.check(r.name).down({ message: r.detail ?? 'down' }))),
+      ...results.map((r) =>
+        r.up
+          ? this.indicator.check(r.name).up(r.detail ? { message: r.detail } : undefined)
+          : this.indicator.check(r.name).down({ message: r.detail ?? 'down' }),
+      ),
     );
   }
 

@@ -25,7 +25,10 @@ function setup() {
   const catalog = new CatalogService(config);
   const upstreams = new UpstreamRegistry(config, () => tracker);
   const box = new SecretBox(randomBytes(32).toString('hex'));
-  const reconciler = new Reconciler(store, upstreams, catalog, box, new NoLocks(), null, new OperationSettler(store), { info: () => undefined, warn: () => undefined });
+  const reconciler = new Reconciler(store, upstreams, catalog, box, new NoLocks(), null, new OperationSettler(store), {
+    info: () => undefined,
+    warn: () => undefined,
+  });
   const ops = new InstanceOpsService(store, catalog, box);
   const rest = new InstancesService(store, catalog, upstreams, box);
   const drain = async () => Promise.all(store.enqueued.splice(0).map((id) => reconciler.reconcile(id, { retryCount: 0, retryLimit: 3 })));
@@ -34,9 +37,21 @@ function setup() {
 
 const caller = { protocol: 'osb' as const, actor: 'test' };
 const spec = (over: Partial<ProvisionSpec> = {}): ProvisionSpec => ({
-  origin: 'osb', externalId: 'i-1', app: 'shop', module: 'default', env: 'prod', plan: 'default', parameters: { p: 1, q: { a: 1, b: 2 } }, strictParameters: true, ...over,
+  origin: 'osb',
+  externalId: 'i-1',
+  app: 'shop',
+  module: 'default',
+  env: 'prod',
+  plan: 'default',
+  parameters: { p: 1, q: { a: 1, b: 2 } },
+  strictParameters: true,
+  ...over,
 });
-const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e) => (e instanceof DomainError ? e.code : String(e)));
+const code = async (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e) => (e instanceof DomainError ? e.code : String(e)),
+  );
 const ourKeys = (t: FakeErrorTracker, slug: string) => t.projects.get(slug)!.keys.filter((k) => k.name.startsWith('svc-sentry:'));
 
 describe('InstanceOpsService (platform protocols on the shared domain)', () => {
@@ -70,7 +85,11 @@ describe('InstanceOpsService (platform protocols on the shared domain)', () => {
     const b1 = await ops.bind('osb', 'i-1', 'b1', { x: 1 }, caller);
     expect(b1.key).toMatchObject({ state: 'pending', upstreamKeyId: null, name: 'svc-sentry:binding:b1' });
     await drain();
-    expect(ourKeys(tracker, 'shop-default-prod').map((k) => k.name).sort()).toEqual([`svc-sentry:binding:b1`, `svc-sentry:primary:${b1.instance.id}`]);
+    expect(
+      ourKeys(tracker, 'shop-default-prod')
+        .map((k) => k.name)
+        .sort(),
+    ).toEqual([`svc-sentry:binding:b1`, `svc-sentry:primary:${b1.instance.id}`]);
     expect((await store.getOperation(b1.operation!.id))!.state).toBe('succeeded');
     expect((await ops.bind('osb', 'i-1', 'b1', { x: 1 }, caller)).outcome).toBe('exists');
     expect(await code(ops.bind('osb', 'i-1', 'b1', { x: 2 }, caller))).toBe(ErrorCode.Conflict);
@@ -86,7 +105,11 @@ describe('InstanceOpsService (platform protocols on the shared domain)', () => {
 
     await ops.unbind('osb', 'i-1', 'b1', caller);
     await drain();
-    expect(ourKeys(tracker, 'shop-default-prod').map((k) => k.name).sort()).toEqual([`svc-sentry:binding:b2`, `svc-sentry:primary:${b1.instance.id}`]);
+    expect(
+      ourKeys(tracker, 'shop-default-prod')
+        .map((k) => k.name)
+        .sort(),
+    ).toEqual([`svc-sentry:binding:b2`, `svc-sentry:primary:${b1.instance.id}`]);
     expect(await code(ops.unbind('osb', 'i-1', 'b1', caller))).toBe(ErrorCode.NotFound);
   });
 

@@ -56,7 +56,15 @@ export interface Settled {
 
 /** Key order does not matter (jsonb stores keys sorted). */
 const canonical = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  Array.isArray(v)
+    ? v.map(canonical)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+        )
+      : v;
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
 const isConverged = (i: Instance, generation: number) =>
   i.generation > generation || (i.observedGeneration >= generation && (i.state === 'ready' || i.state === 'disabled'));
@@ -77,8 +85,13 @@ export class InstanceOpsService {
   ) {}
 
   async provision(spec: ProvisionSpec, caller: Caller): Promise<InstanceResult> {
-    for (const [what, v] of [['app', spec.app], ['module', spec.module], ['environment', spec.env]] as const) {
-      if (!isDnsLabel(v)) throw new DomainError(ErrorCode.InvalidInput, `${what} "${v}" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters).`);
+    for (const [what, v] of [
+      ['app', spec.app],
+      ['module', spec.module],
+      ['environment', spec.env],
+    ] as const) {
+      if (!isDnsLabel(v))
+        throw new DomainError(ErrorCode.InvalidInput, `${what} "${v}" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters).`);
     }
     const plan = this.catalog.get(spec.plan);
     if (!plan.environments.includes(spec.env)) {
@@ -97,10 +110,17 @@ export class InstanceOpsService {
         if (!sameTarget || (spec.strictParameters && !same(byId.parameters, spec.parameters))) {
           throw new DomainError(ErrorCode.Conflict, `instance ${spec.externalId} already exists with other attributes`);
         }
-        return { outcome: isConverged(byId, byId.generation) && byId.state === 'ready' ? ('exists' as const) : ('in-progress' as const), instance: byId, operation: null };
+        return {
+          outcome: isConverged(byId, byId.generation) && byId.state === 'ready' ? ('exists' as const) : ('in-progress' as const),
+          instance: byId,
+          operation: null,
+        };
       }
       if (row && row.desired === 'present' && row.externalId && !(row.origin === spec.origin && row.externalId === spec.externalId)) {
-        throw new DomainError(ErrorCode.Conflict, `app "${spec.app}" module "${spec.module}" environment "${spec.env}" is already provisioned under another ${row.origin} instance`);
+        throw new DomainError(
+          ErrorCode.Conflict,
+          `app "${spec.app}" module "${spec.module}" environment "${spec.env}" is already provisioned under another ${row.origin} instance`,
+        );
       }
       // A tombstone of this id elsewhere gives its id up (the id is reused for a new instance).
       if (byId && byId.id !== row?.id) await tx.saveInstance({ ...byId, externalId: null });
@@ -110,7 +130,7 @@ export class InstanceOpsService {
         module: spec.module,
         env: spec.env,
         plan: spec.plan,
-        upstream: row?.desired === 'present' ? row.upstream : plan.upstream ?? null,
+        upstream: row?.desired === 'present' ? row.upstream : (plan.upstream ?? null),
         origin: spec.origin,
         externalId: spec.externalId,
         parameters: spec.parameters,
@@ -123,7 +143,12 @@ export class InstanceOpsService {
       });
       const attachment = await tx.attachment();
       if (attachment && !attachment.enabled) await tx.saveAttachment({ ...attachment, enabled: true });
-      const operation = await this.record(tx, 'provision', instance, caller, { externalId: spec.externalId, plan: spec.plan, env: spec.env, parameters: spec.parameters });
+      const operation = await this.record(tx, 'provision', instance, caller, {
+        externalId: spec.externalId,
+        plan: spec.plan,
+        env: spec.env,
+        parameters: spec.parameters,
+      });
       await tx.enqueue([instance.id]);
       return { outcome: 'created' as const, instance, operation };
     });
@@ -150,7 +175,13 @@ export class InstanceOpsService {
   }
 
   /** Plan, parameters, developers or target of a live instance; a no-op when nothing changes. */
-  async update(origin: PlatformProtocol, externalId: string, patch: UpdateSpec, caller: Caller, kind = 'update'): Promise<InstanceResult & { changed: boolean }> {
+  async update(
+    origin: PlatformProtocol,
+    externalId: string,
+    patch: UpdateSpec,
+    caller: Caller,
+    kind = 'update',
+  ): Promise<InstanceResult & { changed: boolean }> {
     const found = await this.findLive(origin, externalId);
     if (patch.plan !== undefined) this.catalog.get(patch.plan);
     const developers = patch.developers == null ? patch.developers : normalizeEmails(patch.developers);
@@ -165,7 +196,11 @@ export class InstanceOpsService {
       };
       const converge = next.plan !== inst.plan || !same(next.developers, inst.developers) || !same(next.targetRequest, inst.targetRequest);
       if (!converge && same(next.parameters, inst.parameters)) return { outcome: 'exists' as const, changed: false, instance: inst, operation: null };
-      const instance = await tx.saveInstance({ ...inst, ...next, ...(converge ? { generation: inst.generation + 1, state: inst.state === 'ready' ? 'ready' : 'pending', error: null } : {}) });
+      const instance = await tx.saveInstance({
+        ...inst,
+        ...next,
+        ...(converge ? { generation: inst.generation + 1, state: inst.state === 'ready' ? 'ready' : 'pending', error: null } : {}),
+      });
       const operation = await this.record(tx, kind, instance, caller, { externalId, ...patch }, converge ? undefined : 'succeeded');
       if (converge) await tx.enqueue([instance.id]);
       return { outcome: 'created' as const, changed: true, instance, operation };
@@ -173,7 +208,14 @@ export class InstanceOpsService {
   }
 
   /** A binding: one more client key of the instance, named after the binding id. */
-  async bind(origin: PlatformProtocol, externalId: string, bindingId: string, parameters: Record<string, unknown>, caller: Caller, predecessor?: string): Promise<BindingResult> {
+  async bind(
+    origin: PlatformProtocol,
+    externalId: string,
+    bindingId: string,
+    parameters: Record<string, unknown>,
+    caller: Caller,
+    predecessor?: string,
+  ): Promise<BindingResult> {
     const found = await this.findLive(origin, externalId);
     return this.store.withModuleLock(found.app, found.module, async (tx) => {
       const inst = (await tx.instances()).find((i) => i.id === found.id);

@@ -68,11 +68,14 @@ export class InstancesService {
       const current = await tx.attachment();
       const planName = req.plan ?? current?.plan ?? 'default';
       const plan = this.catalog.get(planName);
-      const developers = req.developers !== undefined ? normalizeEmails(req.developers) : current?.developers ?? null;
-      const targets = req.targets !== undefined ? req.targets : current?.targets ?? null;
+      const developers = req.developers !== undefined ? normalizeEmails(req.developers) : (current?.developers ?? null);
+      const targets = req.targets !== undefined ? req.targets : (current?.targets ?? null);
       for (const env of Object.keys(targets ?? {})) {
         if (!plan.environments.includes(env)) {
-          throw new DomainError(ErrorCode.InvalidInput, `targets.${env}: plan "${plan.name}" has no environment "${env}" (it has ${plan.environments.join(', ')})`);
+          throw new DomainError(
+            ErrorCode.InvalidInput,
+            `targets.${env}: plan "${plan.name}" has no environment "${env}" (it has ${plan.environments.join(', ')})`,
+          );
         }
       }
       const existing = await tx.instances();
@@ -86,7 +89,15 @@ export class InstancesService {
       // Nothing to disable only when no instance is wanted: BlueKing and OSB create instances without a toggle.
       if (unchanged || (!current && !req.enabled && !existing.some((i) => i.desired === 'present'))) return { changed: false, attachment: current };
 
-      const attachment = await tx.saveAttachment({ ...(current ?? {}), app: req.app, module: req.module, enabled: req.enabled, plan: planName, developers, targets });
+      const attachment = await tx.saveAttachment({
+        ...(current ?? {}),
+        app: req.app,
+        module: req.module,
+        enabled: req.enabled,
+        plan: planName,
+        developers,
+        targets,
+      });
       const touched: Instance[] = [];
       const envs = new Set([...plan.environments, ...existing.map((i) => i.env)]);
       for (const env of envs) {
@@ -130,7 +141,7 @@ export class InstancesService {
     });
     metrics.toggles.inc({ protocol: caller.protocol, enabled: String(req.enabled) });
     const status = await this.status(req.app, req.module);
-    const last = result.changed ? (result as { operation: Operation }).operation.id : (await this.store.lastOperationFor(req.app, req.module))?.id ?? null;
+    const last = result.changed ? (result as { operation: Operation }).operation.id : ((await this.store.lastOperationFor(req.app, req.module))?.id ?? null);
     return { changed: result.changed, operationId: last, status };
   }
 
@@ -157,12 +168,18 @@ export class InstancesService {
       environments[i.env] = {
         state: i.state,
         project: i.projectSlug ? { slug: i.projectSlug, id: i.projectId, adminUrl } : null,
-        dsn: i.state === 'ready' ? openDsn(this.box, i.dsnSealed)?.public ?? null : null,
+        dsn: i.state === 'ready' ? (openDsn(this.box, i.dsnSealed)?.public ?? null) : null,
         ...(i.error ? { error: i.error } : {}),
         secret: i.secret,
       };
     }
-    return { app, module, enabled: attachment?.enabled ?? instances.some((i) => i.desired === 'present'), plan: attachment?.plan ?? instances[0]?.plan, environments };
+    return {
+      app,
+      module,
+      enabled: attachment?.enabled ?? instances.some((i) => i.desired === 'present'),
+      plan: attachment?.plan ?? instances[0]?.plan,
+      environments,
+    };
   }
 
   async operation(id: string): Promise<Operation> {
@@ -184,7 +201,10 @@ export class InstancesService {
 
   private validateName(what: string, value: string): void {
     if (!isDnsLabel(value)) {
-      throw new DomainError(ErrorCode.InvalidInput, `${what} "${value}" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit).`);
+      throw new DomainError(
+        ErrorCode.InvalidInput,
+        `${what} "${value}" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit).`,
+      );
     }
   }
 }

@@ -27,7 +27,9 @@ export class TypeormInstanceStore extends InstanceStore {
       // A unique index refused a row a concurrent request (under another module's lock) just wrote,
       // e.g. one platform instance id sent for two app modules at once.
       if ((e as { driverError?: { code?: string } }).driverError?.code === '23505') {
-        throw new DomainError(ErrorCode.Conflict, 'a concurrent request wrote the same instance id; nothing was changed', { constraint: (e as { driverError?: { constraint?: string } }).driverError?.constraint });
+        throw new DomainError(ErrorCode.Conflict, 'a concurrent request wrote the same instance id; nothing was changed', {
+          constraint: (e as { driverError?: { constraint?: string } }).driverError?.constraint,
+        });
       }
       throw e;
     }
@@ -77,10 +79,7 @@ export class TypeormInstanceStore extends InstanceStore {
   }
 
   listSecretHolders(): Promise<Instance[]> {
-    return this.ds.manager
-      .createQueryBuilder(InstanceEntity, 'i')
-      .where(`i.desired = 'present' AND i.state = 'ready' AND i.secret IS NOT NULL`)
-      .getMany();
+    return this.ds.manager.createQueryBuilder(InstanceEntity, 'i').where(`i.desired = 'present' AND i.state = 'ready' AND i.secret IS NOT NULL`).getMany();
   }
 
   listKeys(instanceId: string): Promise<Key[]> {

@@ -24,8 +24,12 @@ describe('ClusterRegistry', () => {
   it('says why a cluster cannot be used, and /readyz reports it down', async () => {
     delete process.env.KUBERNETES_SERVICE_HOST;
     const r = registry({ kubeconfigs: 'gone=/nonexistent/kubeconfig', inCluster: true });
-    expect(() => r.get('gone')).toThrow(expect.objectContaining({ code: ErrorCode.UpstreamNotConfigured, message: expect.stringContaining('/nonexistent/kubeconfig') }));
-    expect(() => r.get('in-cluster')).toThrow(expect.objectContaining({ code: ErrorCode.UpstreamNotConfigured, message: expect.stringContaining('not running in a Pod') }));
+    expect(() => r.get('gone')).toThrow(
+      expect.objectContaining({ code: ErrorCode.UpstreamNotConfigured, message: expect.stringContaining('/nonexistent/kubeconfig') }),
+    );
+    expect(() => r.get('in-cluster')).toThrow(
+      expect.objectContaining({ code: ErrorCode.UpstreamNotConfigured, message: expect.stringContaining('not running in a Pod') }),
+    );
     expect(() => r.get('nope')).toThrow(expect.objectContaining({ code: ErrorCode.InvalidInput }));
     expect(await r.health()).toEqual([
       { name: 'cluster:gone', up: false, detail: expect.stringContaining('cannot load kubeconfig') },

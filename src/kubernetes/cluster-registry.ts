@@ -46,29 +46,30 @@ export class ClusterRegistry {
     if (cached) return cached;
     const cfg = this.configs.find((c) => c.name === name);
     if (!cfg) {
-      throw new DomainError(ErrorCode.InvalidInput, `unknown cluster "${name}"; configured: ${this.names().join(', ') || 'none'}`,
-        { cluster: name });
+      throw new DomainError(ErrorCode.InvalidInput, `unknown cluster "${name}"; configured: ${this.names().join(', ') || 'none'}`, { cluster: name });
     }
     const kc = new k8s.KubeConfig();
     try {
       if (cfg.inCluster) {
         if (!process.env.KUBERNETES_SERVICE_HOST) throw new Error('KUBERNETES_SERVICE_HOST is not set: svc-sentry is not running in a Pod');
         kc.loadFromCluster();
-      }
-      else {
+      } else {
         kc.loadFromFile(cfg.kubeconfig!);
         if (cfg.context) kc.setCurrentContext(cfg.context);
       }
     } catch (e) {
-      throw new DomainError(ErrorCode.UpstreamNotConfigured,
+      throw new DomainError(
+        ErrorCode.UpstreamNotConfigured,
         `cluster "${name}": cannot load ${cfg.inCluster ? 'the in-cluster service account' : `kubeconfig ${cfg.kubeconfig}`}: ${(e as Error).message}`,
-        { cluster: name });
+        { cluster: name },
+      );
     }
     reuseConnections(kc);
     const server = kc.getCurrentCluster()?.server;
     if (!server) throw new DomainError(ErrorCode.UpstreamNotConfigured, `cluster "${name}": the kubeconfig names no server`, { cluster: name });
     const clients: ClusterClients = {
-      name, server,
+      name,
+      server,
       core: kc.makeApiClient(k8s.CoreV1Api),
       apps: kc.makeApiClient(k8s.AppsV1Api),
       version: kc.makeApiClient(k8s.VersionApi),
@@ -79,17 +80,24 @@ export class ClusterRegistry {
 
   /** One readiness probe per cluster: GET /version within the request timeout. */
   async health(): Promise<ClusterHealth[]> {
-    return Promise.all(this.names().map(async (name) => {
-      try {
-        const c = this.get(name);
-        const v = await withTimeout(c.version.getCode().catch((e) => {
-          throw toDomainError(e, 'GET /version', { cluster: name });
-        }), Math.min(this.config.requestTimeoutMs, 5000), 'GET /version', { cluster: name });
-        return { name: `cluster:${name}`, up: true, detail: `${c.server} ${v.gitVersion}` };
-      } catch (e) {
-        return { name: `cluster:${name}`, up: false, detail: (e as Error).message };
-      }
-    }));
+    return Promise.all(
+      this.names().map(async (name) => {
+        try {
+          const c = this.get(name);
+          const v = await withTimeout(
+            c.version.getCode().catch((e) => {
+              throw toDomainError(e, 'GET /version', { cluster: name });
+            }),
+            Math.min(this.config.requestTimeoutMs, 5000),
+            'GET /version',
+            { cluster: name },
+          );
+          return { name: `cluster:${name}`, up: true, detail: `${c.server} ${v.gitVersion}` };
+        } catch (e) {
+          return { name: `cluster:${name}`, up: false, detail: (e as Error).message };
+        }
+      }),
+    );
   }
 }
 

@@ -1,12 +1,17 @@
 import { DomainError, ErrorCode, isDomainError } from '../common/domain-error';
 import {
-  DesiredSecret, InstanceIdentity, KubernetesTargets, RolloutResult, SecretBatchItem, SecretBatchResult, SecretOutcome, SecretRef,
+  DesiredSecret,
+  InstanceIdentity,
+  KubernetesTargets,
+  RolloutResult,
+  SecretBatchItem,
+  SecretBatchResult,
+  SecretOutcome,
+  SecretRef,
   TargetRequest,
 } from './kubernetes-targets.port';
 import { renderNamespace } from './namespace-template';
-import {
-  LiveSecret, notOwnedMessage, ownedLabels, ownership, secretApplyBody, secretNameFor, secretUpToDate,
-} from './secret-manifest';
+import { LiveSecret, notOwnedMessage, ownedLabels, ownership, secretApplyBody, secretNameFor, secretUpToDate } from './secret-manifest';
 
 export interface FakeSecret {
   labels: Record<string, string>;
@@ -134,7 +139,10 @@ export class FakeKubernetesTargets extends KubernetesTargets {
     const data: Record<string, string> = {};
     for (const [k, v] of Object.entries(s.data)) data[k] = Buffer.from(v, 'utf8').toString('base64');
     return {
-      labels: s.labels, data, type: 'Opaque', resourceVersion: String(s.resourceVersion),
+      labels: s.labels,
+      data,
+      type: 'Opaque',
+      resourceVersion: String(s.resourceVersion),
       managers: s.managedBySvcSentry ? [{ manager: 'svc-sentry', operation: 'Apply' }] : [],
     };
   }
@@ -145,8 +153,12 @@ export class FakeKubernetesTargets extends KubernetesTargets {
     if (!this.clusters.includes(ref.cluster)) throw new DomainError(ErrorCode.InvalidInput, `unknown cluster "${ref.cluster}"`);
     if (this.down || this.failNext > 0) {
       if (this.failNext > 0) this.failNext--;
-      throw new DomainError(ErrorCode.UpstreamUnavailable, `Kubernetes apiserver unreachable during ${op} (ECONNREFUSED); will retry`,
-        { ...ref, reason: 'ECONNREFUSED' }, true);
+      throw new DomainError(
+        ErrorCode.UpstreamUnavailable,
+        `Kubernetes apiserver unreachable during ${op} (ECONNREFUSED); will retry`,
+        { ...ref, reason: 'ECONNREFUSED' },
+        true,
+      );
     }
   }
 }

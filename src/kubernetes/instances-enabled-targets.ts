@@ -13,8 +13,9 @@ export class InstancesEnabledTargets extends EnabledTargetsSource {
   }
 
   async list(): Promise<EnabledTarget[]> {
-    const rows: Array<{ app: string; module: string; env: string; secret: { cluster: string; namespace: string; name: string } }> =
-      await this.ds.query(`SELECT app, module, env, secret FROM instances WHERE desired = 'present' AND secret IS NOT NULL`);
+    const rows: Array<{ app: string; module: string; env: string; secret: { cluster: string; namespace: string; name: string } }> = await this.ds.query(
+      `SELECT app, module, env, secret FROM instances WHERE desired = 'present' AND secret IS NOT NULL`,
+    );
     return rows.map((r) => ({ app: r.app, module: r.module, env: r.env, cluster: r.secret.cluster, namespace: r.secret.namespace, secretName: r.secret.name }));
   }
 }

@@ -7,8 +7,17 @@ export function statusOf(e: unknown): number | undefined {
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED',
-  'UND_ERR_SOCKET', 'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 
 function networkCode(e: unknown): string | undefined {
@@ -34,7 +43,7 @@ function apiMessage(e: unknown): string {
       parsed = { message: body };
     }
   }
-  const msg = typeof parsed?.message === 'string' ? parsed.message : (e as Error)?.message ?? String(e);
+  const msg = typeof parsed?.message === 'string' ? parsed.message : ((e as Error)?.message ?? String(e));
   return msg.slice(0, 300);
 }
 
@@ -48,24 +57,40 @@ export function toDomainError(e: unknown, what: string, details: Record<string, 
   if (status === undefined) {
     const net = networkCode(e);
     if (net) {
-      return new DomainError(ErrorCode.UpstreamUnavailable, `Kubernetes apiserver unreachable during ${what} (${net}); will retry`,
-        { ...details, reason: net }, true);
+      return new DomainError(
+        ErrorCode.UpstreamUnavailable,
+        `Kubernetes apiserver unreachable during ${what} (${net}); will retry`,
+        { ...details, reason: net },
+        true,
+      );
     }
     return new DomainError(ErrorCode.Internal, `unexpected error during ${what}: ${(e as Error)?.message ?? e}`, details, false);
   }
   const message = apiMessage(e);
   if (status === 409 || status === 429 || status >= 500) {
-    return new DomainError(ErrorCode.UpstreamUnavailable, `Kubernetes apiserver answered ${status} during ${what}: ${message}; will retry`,
-      { ...details, status }, true);
+    return new DomainError(
+      ErrorCode.UpstreamUnavailable,
+      `Kubernetes apiserver answered ${status} during ${what}: ${message}; will retry`,
+      { ...details, status },
+      true,
+    );
   }
   if (status === 401 || status === 403) {
-    return new DomainError(ErrorCode.UpstreamRejected,
+    return new DomainError(
+      ErrorCode.UpstreamRejected,
       `Kubernetes refused ${what} (${status}): ${message}. Check the credentials of the cluster and that its RBAC lets svc-sentry ` +
-      'get, patch and delete Secrets (and patch Deployments for rollout) in that namespace', { ...details, status }, false);
+        'get, patch and delete Secrets (and patch Deployments for rollout) in that namespace',
+      { ...details, status },
+      false,
+    );
   }
   if (status === 404) {
-    return new DomainError(ErrorCode.UpstreamRejected, `Kubernetes answered 404 during ${what}: ${message}. Does the namespace exist?`,
-      { ...details, status }, true);
+    return new DomainError(
+      ErrorCode.UpstreamRejected,
+      `Kubernetes answered 404 during ${what}: ${message}. Does the namespace exist?`,
+      { ...details, status },
+      true,
+    );
   }
   return new DomainError(ErrorCode.UpstreamRejected, `Kubernetes rejected ${what} (${status}): ${message}`, { ...details, status }, false);
 }
@@ -74,8 +99,18 @@ export function toDomainError(e: unknown, what: string, details: Record<string, 
 export async function withTimeout<T>(p: Promise<T>, ms: number, what: string, details: Record<string, unknown>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DomainError(ErrorCode.UpstreamUnavailable,
-      `Kubernetes apiserver did not answer ${what} within ${ms} ms; will retry`, { ...details, reason: 'timeout' }, true)), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new DomainError(
+            ErrorCode.UpstreamUnavailable,
+            `Kubernetes apiserver did not answer ${what} within ${ms} ms; will retry`,
+            { ...details, reason: 'timeout' },
+            true,
+          ),
+        ),
+      ms,
+    );
   });
   try {
     return await Promise.race([p, timeout]);

@@ -4,7 +4,14 @@ import { K8s, k8s } from './client-node';
 import { ClusterClients, ClusterRegistry } from './cluster-registry';
 import { statusOf, toDomainError, withTimeout } from './kube-errors';
 import {
-  DesiredSecret, InstanceIdentity, KubernetesTargets, RolloutResult, SecretBatchItem, SecretBatchResult, SecretOutcome, SecretRef,
+  DesiredSecret,
+  InstanceIdentity,
+  KubernetesTargets,
+  RolloutResult,
+  SecretBatchItem,
+  SecretBatchResult,
+  SecretOutcome,
+  SecretRef,
   TargetRequest,
 } from './kubernetes-targets.port';
 import { KubernetesConfig, labelKeys } from './kubernetes.config';
@@ -12,7 +19,15 @@ import { rollouts, secretWrites } from './kubernetes.metrics';
 import { renderNamespace } from './namespace-template';
 import { mapPool } from './map-pool';
 import {
-  FIELD_MANAGER, LiveSecret, MANAGED_BY, notOwnedMessage, ownership, ROLLOUT_ANNOTATION, secretApplyBody, secretNameFor, secretUpToDate,
+  FIELD_MANAGER,
+  LiveSecret,
+  MANAGED_BY,
+  notOwnedMessage,
+  ownership,
+  ROLLOUT_ANNOTATION,
+  secretApplyBody,
+  secretNameFor,
+  secretUpToDate,
 } from './secret-manifest';
 
 /** KubernetesTargets over real apiservers with @kubernetes/client-node (server-side apply, field manager svc-sentry). */
@@ -34,13 +49,15 @@ export class KubeKubernetesTargets extends KubernetesTargets {
     if (!this.configured()) return null;
     const cluster = requested?.cluster ?? this.registry.defaultName()!;
     if (!this.registry.has(cluster)) {
-      throw new DomainError(ErrorCode.InvalidInput,
-        `unknown cluster "${cluster}"; configured clusters: ${this.registry.names().join(', ')}`, { cluster });
+      throw new DomainError(ErrorCode.InvalidInput, `unknown cluster "${cluster}"; configured clusters: ${this.registry.names().join(', ')}`, { cluster });
     }
     const namespace = requested?.namespace ?? renderNamespace(this.config.namespaceTemplate, id);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-      throw new DomainError(ErrorCode.InvalidInput,
-        `namespace "${namespace}" is not a valid Kubernetes namespace name (DNS-1123 label, at most 63 characters)`, { namespace });
+      throw new DomainError(
+        ErrorCode.InvalidInput,
+        `namespace "${namespace}" is not a valid Kubernetes namespace name (DNS-1123 label, at most 63 characters)`,
+        { namespace },
+      );
     }
     return { cluster, namespace, name: secretNameFor(id.module) };
   }
@@ -67,9 +84,20 @@ export class KubeKubernetesTargets extends KubernetesTargets {
       // Updating: resourceVersion makes the apply conditional on what we just checked (409 → retry and re-check).
       // Creating: no force, so fields someone else set meanwhile conflict (409) instead of being taken over.
       const body = secretApplyBody(ref, desired, live?.resourceVersion);
-      await this.call(c.core.patchNamespacedSecret({
-        name: ref.name, namespace: ref.namespace, body, fieldManager: FIELD_MANAGER, force: !!live,
-      }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply)), 'apply Secret', ref);
+      await this.call(
+        c.core.patchNamespacedSecret(
+          {
+            name: ref.name,
+            namespace: ref.namespace,
+            body,
+            fieldManager: FIELD_MANAGER,
+            force: !!live,
+          },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
+        ),
+        'apply Secret',
+        ref,
+      );
       const outcome: SecretOutcome = live ? 'updated' : 'created';
       secretWrites.inc({ cluster: ref.cluster, outcome });
       this.log.log(`Secret ${ref.namespace}/${ref.name} ${outcome} in cluster ${ref.cluster}`);
@@ -120,9 +148,15 @@ export class KubeKubernetesTargets extends KubernetesTargets {
         return 'absent';
       }
       try {
-        await this.call(c.core.deleteNamespacedSecret({
-          name: ref.name, namespace: ref.namespace, body: { preconditions: { resourceVersion: live.resourceVersion } },
-        }), 'delete Secret', ref);
+        await this.call(
+          c.core.deleteNamespacedSecret({
+            name: ref.name,
+            namespace: ref.namespace,
+            body: { preconditions: { resourceVersion: live.resourceVersion } },
+          }),
+          'delete Secret',
+          ref,
+        );
       } catch (e) {
         if (statusOf(e) !== 404) throw e;
         secretWrites.inc({ cluster: ref.cluster, outcome: 'absent' });
@@ -148,17 +182,31 @@ export class KubeKubernetesTargets extends KubernetesTargets {
     try {
       const live = await this.read(c, ref);
       const stamp = live?.resourceVersion ?? 'absent';
-      const list = await this.call(c.apps.listNamespacedDeployment({
-        namespace: ref.namespace, labelSelector: `${keys.appLabel}=${id.app},${keys.moduleLabel}=${id.module}`,
-      }), 'list Deployments', ref);
+      const list = await this.call(
+        c.apps.listNamespacedDeployment({
+          namespace: ref.namespace,
+          labelSelector: `${keys.appLabel}=${id.app},${keys.moduleLabel}=${id.module}`,
+        }),
+        'list Deployments',
+        ref,
+      );
       const restarted: string[] = [];
       for (const d of list.items) {
         const name = d.metadata?.name;
         if (!name || d.spec?.template?.metadata?.annotations?.[ROLLOUT_ANNOTATION] === stamp) continue;
-        await this.call(c.apps.patchNamespacedDeployment({
-          name, namespace: ref.namespace, fieldManager: FIELD_MANAGER,
-          body: { spec: { template: { metadata: { annotations: { [ROLLOUT_ANNOTATION]: stamp } } } } },
-        }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)), `restart Deployment ${name}`, ref);
+        await this.call(
+          c.apps.patchNamespacedDeployment(
+            {
+              name,
+              namespace: ref.namespace,
+              fieldManager: FIELD_MANAGER,
+              body: { spec: { template: { metadata: { annotations: { [ROLLOUT_ANNOTATION]: stamp } } } } },
+            },
+            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+          ),
+          `restart Deployment ${name}`,
+          ref,
+        );
         restarted.push(name);
         rollouts.inc({ cluster: ref.cluster, outcome: 'restarted' });
       }
@@ -186,9 +234,15 @@ export class KubeKubernetesTargets extends KubernetesTargets {
       const c = this.registry.get(cluster);
       let cont: string | undefined;
       do {
-        const page = await this.call(c.core.listSecretForAllNamespaces({
-          labelSelector: `${MANAGED_BY}=${FIELD_MANAGER}`, limit: 500, _continue: cont,
-        }), 'list managed Secrets', details);
+        const page = await this.call(
+          c.core.listSecretForAllNamespaces({
+            labelSelector: `${MANAGED_BY}=${FIELD_MANAGER}`,
+            limit: 500,
+            _continue: cont,
+          }),
+          'list managed Secrets',
+          details,
+        );
         for (const s of page.items) out.set(`${s.metadata?.namespace}/${s.metadata?.name}`, toLive(s));
         cont = page.metadata?._continue || undefined;
       } while (cont);

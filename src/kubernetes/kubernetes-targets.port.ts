@@ -33,9 +33,7 @@ export interface SecretBatchItem {
 }
 
 /** Per item: the outcome, or the DomainError ensureSecret would have thrown for it. */
-export type SecretBatchResult =
-  | { ref: SecretRef; outcome: SecretOutcome; error?: undefined }
-  | { ref: SecretRef; outcome?: undefined; error: DomainError };
+export type SecretBatchResult = { ref: SecretRef; outcome: SecretOutcome; error?: undefined } | { ref: SecretRef; outcome?: undefined; error: DomainError };
 
 export interface RolloutResult {
   /** Names of the Deployments whose pod template was stamped (and so restart). */

@@ -19,16 +19,30 @@ describe('KubernetesConfig', () => {
   });
 
   it('reads env-style strings: name=path pairs or a single path, booleans and ports', () => {
-    const { c, errors } = load({ kubeconfigs: 'east=/k/east.yaml, west=/k/west.yaml', inCluster: 'true', rollout: 'yes', webhook: { enabled: 'true', port: '9443', certFile: 'c', keyFile: 'k' } });
+    const { c, errors } = load({
+      kubeconfigs: 'east=/k/east.yaml, west=/k/west.yaml',
+      inCluster: 'true',
+      rollout: 'yes',
+      webhook: { enabled: 'true', port: '9443', certFile: 'c', keyFile: 'k' },
+    });
     expect(errors).toEqual([]);
-    expect(effectiveClusters(c).map((x) => [x.name, x.kubeconfig ?? 'in-cluster'])).toEqual([['east', '/k/east.yaml'], ['west', '/k/west.yaml'], ['in-cluster', 'in-cluster']]);
+    expect(effectiveClusters(c).map((x) => [x.name, x.kubeconfig ?? 'in-cluster'])).toEqual([
+      ['east', '/k/east.yaml'],
+      ['west', '/k/west.yaml'],
+      ['in-cluster', 'in-cluster'],
+    ]);
     expect(c.rollout).toBe(true);
     expect(c.webhook).toMatchObject({ enabled: true, port: 9443 });
-    expect(effectiveClusters(load({ kubeconfigs: '/home/ops/.kube/config' }).c)).toEqual([expect.objectContaining({ name: 'default', kubeconfig: '/home/ops/.kube/config' })]);
+    expect(effectiveClusters(load({ kubeconfigs: '/home/ops/.kube/config' }).c)).toEqual([
+      expect.objectContaining({ name: 'default', kubeconfig: '/home/ops/.kube/config' }),
+    ]);
   });
 
   it('applies the BlueKing preset and explicit label overrides', () => {
-    expect(labelKeys(load({ labelPreset: 'bkpaas' }).c)).toMatchObject({ appLabel: 'bkapp.paas.bk.tencent.com/code', moduleLabel: 'bkapp.paas.bk.tencent.com/module-name' });
+    expect(labelKeys(load({ labelPreset: 'bkpaas' }).c)).toMatchObject({
+      appLabel: 'bkapp.paas.bk.tencent.com/code',
+      moduleLabel: 'bkapp.paas.bk.tencent.com/module-name',
+    });
     expect(labelKeys(load({ labelPreset: 'bkpaas', moduleLabel: 'x.io/mod' }).c).moduleLabel).toBe('x.io/mod');
   });
 
@@ -36,10 +50,17 @@ describe('KubernetesConfig', () => {
     expect(load({ labelPreset: 'nope' }).errors).not.toEqual([]);
     expect(load({ appLabel: 'not a label' }).errors).not.toEqual([]);
     expect(load({ webhook: { port: '70000' } }).errors).not.toEqual([]);
-    const problems = checkKubernetesConfig(load({
-      clusters: [{ name: 'a', kubeconfig: '/x', inCluster: true }, { name: 'a', kubeconfig: '/y' }],
-      defaultCluster: 'zzz', namespaceTemplate: 'bk-{app}-{stage}', webhook: { enabled: true },
-    }).c);
+    const problems = checkKubernetesConfig(
+      load({
+        clusters: [
+          { name: 'a', kubeconfig: '/x', inCluster: true },
+          { name: 'a', kubeconfig: '/y' },
+        ],
+        defaultCluster: 'zzz',
+        namespaceTemplate: 'bk-{app}-{stage}',
+        webhook: { enabled: true },
+      }).c,
+    );
     expect(problems.join('\n')).toMatch(/exactly one of kubeconfig or inCluster/);
     expect(problems.join('\n')).toMatch(/duplicate cluster "a"/);
     expect(problems.join('\n')).toMatch(/no cluster named "zzz"/);

@@ -1,8 +1,6 @@
 import { EnvBool, EnvNumber } from '../config/env-transforms';
 import { Type } from 'class-transformer';
-import {
-  IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested,
-} from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 /**
  * Kubernetes part of the svc-sentry configuration (`kubernetes:` in the YAML file, plus env vars).
@@ -14,21 +12,24 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Qualified label key: optional DNS-subdomain prefix + '/' + name. */
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
-
 export class ClusterConfig {
   @Matches(DNS_LABEL, { message: 'cluster name must be a DNS-1123 label' })
   name: string;
 
   /** Path of a kubeconfig file. Exactly one of kubeconfig / inCluster. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   kubeconfig?: string;
 
   /** Context inside the kubeconfig (default: its current-context). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   context?: string;
 
   /** Use the service account of the Pod svc-sentry runs in. */
-  @IsOptional() @EnvBool() @IsBoolean()
+  @IsOptional()
+  @EnvBool()
+  @IsBoolean()
   inCluster?: boolean;
 }
 
@@ -42,45 +43,60 @@ export type LabelPreset = keyof typeof LABEL_PRESETS;
 
 export class WebhookConfig {
   /** Serve the mutating admission webhook (HTTPS). */
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   enabled = false;
 
   /** WEBHOOK_PORT; 0 picks a free port (tests). */
-  @EnvNumber() @IsInt() @Min(0) @Max(65535)
+  @EnvNumber()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   port = 8443;
 
   @IsString()
   host = '0.0.0.0';
 
   /** PEM certificate (chain) and key files; re-read when they change (cert rotation). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   certFile?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   keyFile?: string;
 
   /** How often the in-memory view of enabled (namespace, app, module) is refreshed from the database. */
-  @EnvNumber() @IsInt() @Min(1) @Max(3600)
+  @EnvNumber()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   refreshSeconds = 10;
 }
 
 export class KubernetesConfig {
-  @IsArray() @ValidateNested({ each: true }) @Type(() => ClusterConfig)
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ClusterConfig)
   clusters: ClusterConfig[] = [];
 
   /**
    * SVC_SENTRY_KUBECONFIG: `name=path,name2=path2` or a single path (cluster "default"); merged into clusters.
    * Kept raw here; see effectiveClusters().
    */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   kubeconfigs?: string;
 
   /** SVC_SENTRY_IN_CLUSTER=true: add a cluster "in-cluster" using the Pod's service account. */
-  @IsOptional() @EnvBool() @IsBoolean()
+  @IsOptional()
+  @EnvBool()
+  @IsBoolean()
   inCluster?: boolean;
 
   /** Cluster used when a request names none (default: the first configured). */
-  @IsOptional() @Matches(DNS_LABEL)
+  @IsOptional()
+  @Matches(DNS_LABEL)
   defaultCluster?: string;
 
   /**
@@ -94,11 +110,13 @@ export class KubernetesConfig {
   labelPreset: LabelPreset = 'default';
 
   /** Pod label naming the app (overrides the preset). */
-  @IsOptional() @Matches(LABEL_KEY, { message: 'appLabel must be a Kubernetes label key' })
+  @IsOptional()
+  @Matches(LABEL_KEY, { message: 'appLabel must be a Kubernetes label key' })
   appLabel?: string;
 
   /** Pod label naming the module (overrides the preset). */
-  @IsOptional() @Matches(LABEL_KEY, { message: 'moduleLabel must be a Kubernetes label key' })
+  @IsOptional()
+  @Matches(LABEL_KEY, { message: 'moduleLabel must be a Kubernetes label key' })
   moduleLabel?: string;
 
   /** Pod label whose value becomes SENTRY_RELEASE (downward API); Pods without it get no SENTRY_RELEASE. */
@@ -106,14 +124,19 @@ export class KubernetesConfig {
   versionLabel = 'app.kubernetes.io/version';
 
   /** After a Secret changes, restart the module's Deployments (pod-template annotation). Off by default. */
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   rollout = false;
 
   /** Per-request timeout against an apiserver. */
-  @EnvNumber() @IsInt() @Min(100) @Max(120000)
+  @EnvNumber()
+  @IsInt()
+  @Min(100)
+  @Max(120000)
   requestTimeoutMs = 10000;
 
-  @ValidateNested() @Type(() => WebhookConfig)
+  @ValidateNested()
+  @Type(() => WebhookConfig)
   webhook: WebhookConfig = new WebhookConfig();
 }
 
@@ -125,7 +148,10 @@ export function effectiveClusters(c: KubernetesConfig): ClusterConfig[] {
     if (i >= 0) out[i] = x;
     else out.push(x);
   };
-  for (const part of (c.kubeconfigs ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (c.kubeconfigs ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq > 0) add(Object.assign(new ClusterConfig(), { name: part.slice(0, eq).trim(), kubeconfig: part.slice(eq + 1).trim() }));
     else add(Object.assign(new ClusterConfig(), { name: 'default', kubeconfig: part }));

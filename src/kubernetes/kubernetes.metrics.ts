@@ -5,15 +5,22 @@ function counter(name: string, help: string, labelNames: string[]): Counter<stri
   return (register.getSingleMetric(name) as Counter<string>) ?? new Counter({ name, help, labelNames });
 }
 
-export const secretWrites = counter('svc_sentry_kube_secret_writes_total',
-  'Secret operations by outcome (created, updated, unchanged, deleted, absent, not_owned, error)', ['cluster', 'outcome']);
+export const secretWrites = counter(
+  'svc_sentry_kube_secret_writes_total',
+  'Secret operations by outcome (created, updated, unchanged, deleted, absent, not_owned, error)',
+  ['cluster', 'outcome'],
+);
 
 export const rollouts = counter('svc_sentry_kube_rollouts_total', 'Deployment restarts after a Secret change, by outcome', ['cluster', 'outcome']);
 
-export const webhookDecisions = counter('svc_sentry_webhook_decisions_total',
-  'Admission decisions (patched, unchanged, not_enabled, not_labelled, ignored, malformed, error)', ['decision', 'dry_run']);
+export const webhookDecisions = counter(
+  'svc_sentry_webhook_decisions_total',
+  'Admission decisions (patched, unchanged, not_enabled, not_labelled, ignored, malformed, error)',
+  ['decision', 'dry_run'],
+);
 
-export const webhookDuration: Histogram<string> = (register.getSingleMetric('svc_sentry_webhook_duration_seconds') as Histogram<string>) ??
+export const webhookDuration: Histogram<string> =
+  (register.getSingleMetric('svc_sentry_webhook_duration_seconds') as Histogram<string>) ??
   new Histogram({
     name: 'svc_sentry_webhook_duration_seconds',
     help: 'Time to answer one AdmissionReview, from the request arriving to the response written',
@@ -21,5 +28,6 @@ export const webhookDuration: Histogram<string> = (register.getSingleMetric('svc
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
   });
 
-export const enabledViewRefreshes = counter('svc_sentry_webhook_view_refreshes_total',
-  'Refreshes of the in-memory view of enabled targets, by outcome', ['outcome']);
+export const enabledViewRefreshes = counter('svc_sentry_webhook_view_refreshes_total', 'Refreshes of the in-memory view of enabled targets, by outcome', [
+  'outcome',
+]);

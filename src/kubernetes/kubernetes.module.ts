@@ -1,6 +1,4 @@
-import {
-  DynamicModule, Inject, Injectable, Logger, ModuleMetadata, OnApplicationShutdown, OnModuleDestroy, OnModuleInit, Provider,
-} from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, ModuleMetadata, OnApplicationShutdown, OnModuleDestroy, OnModuleInit, Provider } from '@nestjs/common';
 import { ClusterHealth, ClusterRegistry } from './cluster-registry';
 import { KubeKubernetesTargets } from './kube-kubernetes-targets';
 import { KubernetesTargets } from './kubernetes-targets.port';
@@ -15,7 +13,8 @@ export interface KubernetesModuleOptions {
   /** Where the Kubernetes config comes from, e.g. `{ useFactory: (c: AppConfig) => c.kubernetes, inject: [AppConfig] }`. */
   config: { useFactory: (...args: any[]) => KubernetesConfig | Promise<KubernetesConfig>; inject?: any[] };
   /** The EnabledTargetsSource implementation (over the instances table in the app; an array in tests). */
-  enabledTargets: Omit<Provider, 'provide'> & ({ useClass: any } | { useFactory: (...a: any[]) => any; inject?: any[] } | { useValue: any } | { useExisting: any });
+  enabledTargets: Omit<Provider, 'provide'> &
+    ({ useClass: any } | { useFactory: (...a: any[]) => any; inject?: any[] } | { useValue: any } | { useExisting: any });
 }
 
 /** /readyz contributor: one entry per configured cluster, `{ name: 'cluster:<name>', up, detail }`. */
@@ -51,7 +50,10 @@ export class WebhookLifecycle implements OnModuleInit, OnModuleDestroy, OnApplic
     this.view.start();
     const keys = labelKeys(this.config);
     this.server = new WebhookServer({
-      host: w.host, port: w.port, certFile: w.certFile!, keyFile: w.keyFile!,
+      host: w.host,
+      port: w.port,
+      certFile: w.certFile!,
+      keyFile: w.keyFile!,
       context: { lookup: (ns, app, mod, cl) => this.view.lookup(ns, app, mod, cl), ...keys },
     });
     await this.server.start();

@@ -54,7 +54,11 @@ export function ownership(live: LiveSecret, id: InstanceIdentity): Ownership {
     const who = live.labels[MANAGED_BY] ? ` (managed-by: ${live.labels[MANAGED_BY]})` : '';
     return { owned: false, reason: `exists but was not created by svc-sentry${who}` };
   }
-  for (const [key, want] of [[LABEL_APP, id.app], [LABEL_MODULE, id.module], [LABEL_ENV, id.env]] as const) {
+  for (const [key, want] of [
+    [LABEL_APP, id.app],
+    [LABEL_MODULE, id.module],
+    [LABEL_ENV, id.env],
+  ] as const) {
     const have = live.labels[key];
     if (have !== undefined && have !== want) return { owned: false, reason: `belongs to another svc-sentry instance (${key}=${have})` };
   }
@@ -72,7 +76,9 @@ export function secretUpToDate(live: LiveSecret, desired: DesiredSecret): boolea
 }
 
 export function notOwnedMessage(ref: SecretRef, reason: string): string {
-  return `Secret ${ref.namespace}/${ref.name} in cluster "${ref.cluster}" ${reason}; svc-sentry will not overwrite it. ` +
+  return (
+    `Secret ${ref.namespace}/${ref.name} in cluster "${ref.cluster}" ${reason}; svc-sentry will not overwrite it. ` +
     `Delete or rename that Secret (kubectl -n ${ref.namespace} delete secret ${ref.name}), or choose another namespace ` +
-    'for this environment, then retry.';
+    'for this environment, then retry.'
+  );
 }

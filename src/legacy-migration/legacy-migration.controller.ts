@@ -6,7 +6,14 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { LegacyMigrationService } from './legacy-migration.service';
 import { reportToJson } from './report-json';
 
-const ACCEPTED_TYPES = ['application/gzip', 'application/x-gzip', 'application/x-tar+gzip', 'application/zip', 'application/x-zip-compressed', 'application/octet-stream'];
+const ACCEPTED_TYPES = [
+  'application/gzip',
+  'application/x-gzip',
+  'application/x-tar+gzip',
+  'application/zip',
+  'application/x-zip-compressed',
+  'application/octet-stream',
+];
 
 /**
  * POST /api/v1/legacy-migrations — the app archive is the raw request body.
@@ -39,7 +46,11 @@ export class LegacyMigrationController {
   @ApiQuery({ name: 'sdk', required: false, enum: ['raven', 'sentry-sdk'], description: 'default raven' })
   @ApiQuery({ name: 'dryRun', required: false, type: Boolean })
   @ApiQuery({ name: 'revert', required: false, type: Boolean })
-  @ApiResponse({ status: 200, description: 'JSON report {action, sdk, status, layout, edits, conflicts, notes, diff, archive{kind, contentType, base64}|null}; or the archive itself with Accept: application/gzip|zip' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'JSON report {action, sdk, status, layout, edits, conflicts, notes, diff, archive{kind, contentType, base64}|null}; or the archive itself with Accept: application/gzip|zip',
+  })
   @ApiResponse({ status: 400, description: 'InvalidInput: unsafe archive entry, undecodable file to edit, bad query' })
   @ApiResponse({ status: 401, description: 'Missing or unknown bearer token' })
   @ApiResponse({ status: 413, description: 'PayloadTooLarge: per-file or per-tree limit' })
@@ -53,9 +64,13 @@ export class LegacyMigrationController {
   ): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!ACCEPTED_TYPES.includes(type)) {
-      throw new DomainError(ErrorCode.Unsupported, `Content-Type must be application/gzip or application/zip (the app archive as the raw body), not "${type || 'none'}".`, {
-        contentType: type,
-      });
+      throw new DomainError(
+        ErrorCode.Unsupported,
+        `Content-Type must be application/gzip or application/zip (the app archive as the raw body), not "${type || 'none'}".`,
+        {
+          contentType: type,
+        },
+      );
     }
     const archive = await this.readBody(req);
     const result = this.service.migrate({ archive, sdk, dryRun, revert });
@@ -64,7 +79,12 @@ export class LegacyMigrationController {
     if (/application\/(x-)?(gzip|zip)/.test(accept) && !/application\/json/.test(accept)) {
       res
         .status(200)
-        .set({ 'Content-Type': result.contentType, 'X-Legacy-Layout': report.layout.kind, 'X-Legacy-Status': report.status, 'X-Legacy-Edits': String(report.edits.length) })
+        .set({
+          'Content-Type': result.contentType,
+          'X-Legacy-Layout': report.layout.kind,
+          'X-Legacy-Status': report.status,
+          'X-Legacy-Edits': String(report.edits.length),
+        })
         .send(result.archive ?? archive);
       return;
     }

@@ -41,6 +41,7 @@ export function reportToText(report: MigrationReport, written: boolean | 'dry-ru
   for (const c of report.conflicts) lines.push(`Conflict: ${c}`);
   for (const n of report.notes) lines.push(`Note: ${n}`);
   if (report.diff) lines.push('', report.diff.trimEnd());
-  if (report.edits.length) lines.push('', written === 'dry-run' ? 'Dry run: nothing was written.' : written ? `Wrote ${report.edits.length} file change(s).` : '');
+  if (report.edits.length)
+    lines.push('', written === 'dry-run' ? 'Dry run: nothing was written.' : written ? `Wrote ${report.edits.length} file change(s).` : '');
   return lines.join('\n').trimEnd() + '\n';
 }

@@ -11,8 +11,22 @@ function histogram(name: string, help: string, labelNames: string[], buckets: nu
 export const metrics = {
   toggles: counter('svc_sentry_toggles_total', 'Monitoring toggles received, by protocol and wanted state.', ['protocol', 'enabled']),
   reconciles: counter('svc_sentry_reconcile_total', 'Reconcile passes by outcome (ready, disabled, retry, failed).', ['outcome']),
-  reconcileSeconds: histogram('svc_sentry_reconcile_duration_seconds', 'Duration of one reconcile pass.', ['outcome'], [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]),
-  upstreamCalls: counter('svc_sentry_upstream_calls_total', 'Calls to upstream error trackers by upstream, method and status (or error).', ['upstream', 'method', 'status']),
-  upstreamSeconds: histogram('svc_sentry_upstream_call_duration_seconds', 'Latency of upstream calls.', ['upstream', 'method'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15]),
+  reconcileSeconds: histogram(
+    'svc_sentry_reconcile_duration_seconds',
+    'Duration of one reconcile pass.',
+    ['outcome'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+  ),
+  upstreamCalls: counter('svc_sentry_upstream_calls_total', 'Calls to upstream error trackers by upstream, method and status (or error).', [
+    'upstream',
+    'method',
+    'status',
+  ]),
+  upstreamSeconds: histogram(
+    'svc_sentry_upstream_call_duration_seconds',
+    'Latency of upstream calls.',
+    ['upstream', 'method'],
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15],
+  ),
   upstreamThrottled: counter('svc_sentry_upstream_throttled_total', 'Upstream 429 answers that made svc-sentry wait.', ['upstream']),
 };

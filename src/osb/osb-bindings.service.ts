@@ -30,7 +30,13 @@ export class OsbBindingsService {
     const inst = await this.instances.live(iid);
     const plan = planOfInstance(inst);
     if (plan.async && !acceptsIncomplete(accepts)) throw asyncRequired();
-    const identity = { plan_id: body.plan_id, parameters: params, bind_resource: bindResource ?? null, app_guid: body.app_guid ?? null, predecessor_binding_id: predecessor ?? null };
+    const identity = {
+      plan_id: body.plan_id,
+      parameters: params,
+      bind_resource: bindResource ?? null,
+      app_guid: body.app_guid ?? null,
+      predecessor_binding_id: predecessor ?? null,
+    };
     const existing = (await this.ops.keys(inst.id)).find((k) => k.bindingId === bid && k.desired === 'present');
     // A bind is a mutation of the instance: refused while the instance is not ready or another operation runs.
     if (!existing) {
@@ -71,7 +77,8 @@ export class OsbBindingsService {
     const inst = await this.ops.byExternalId('osb', iid);
     if (!inst) throw osbError(404, `binding ${bid} does not exist`);
     const byToken = typeof query.operation === 'string' ? await this.ops.operation(query.operation) : null;
-    const op = byToken && byToken.request.bindingId === bid && byToken.instances[inst.id] !== undefined ? byToken : await this.ops.latestOperation(inst.id, bid);
+    const op =
+      byToken && byToken.request.bindingId === bid && byToken.instances[inst.id] !== undefined ? byToken : await this.ops.latestOperation(inst.id, bid);
     if (!op) throw osbError(404, `binding ${bid} has no operation`);
     return this.instances.describe(op, ctx);
   }

@@ -15,8 +15,20 @@ export interface OsbPlan {
 }
 
 export const OSB_PLANS: OsbPlan[] = [
-  { id: stableUuid('osb:plan:default'), name: 'default', domainPlan: 'default', async: false, description: 'A Sentry project for one app module environment; operations complete synchronously.' },
-  { id: stableUuid('osb:plan:default-async'), name: 'default-async', domainPlan: 'default', async: true, description: 'The default plan, asynchronous only: requests need accepts_incomplete=true and are polled.' },
+  {
+    id: stableUuid('osb:plan:default'),
+    name: 'default',
+    domainPlan: 'default',
+    async: false,
+    description: 'A Sentry project for one app module environment; operations complete synchronously.',
+  },
+  {
+    id: stableUuid('osb:plan:default-async'),
+    name: 'default-async',
+    domainPlan: 'default',
+    async: true,
+    description: 'The default plan, asynchronous only: requests need accepts_incomplete=true and are polled.',
+  },
 ];
 
 export const osbPlan = (id: unknown): OsbPlan | undefined => OSB_PLANS.find((p) => p.id === id);
@@ -36,7 +48,10 @@ const BINDING_PARAMS = { $schema: 'http://json-schema.org/draft-04/schema#', typ
 
 /** GET /v2/catalog, shaped for the negotiated version. */
 export function osbCatalog(minor: number, environments: string[]): Record<string, unknown> {
-  const instanceParams = { ...INSTANCE_PARAMS, properties: { ...INSTANCE_PARAMS.properties, environment: { ...INSTANCE_PARAMS.properties.environment, enum: environments } } };
+  const instanceParams = {
+    ...INSTANCE_PARAMS,
+    properties: { ...INSTANCE_PARAMS.properties, environment: { ...INSTANCE_PARAMS.properties.environment, enum: environments } },
+  };
   return {
     services: [
       {

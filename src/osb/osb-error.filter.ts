@@ -22,9 +22,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 export function osbAnswer(e: unknown): { status: number; body: Record<string, unknown> } {
   if (e instanceof DomainError) {
     const d = e.details ?? {};
-    const status = typeof d.osbStatus === 'number' ? d.osbStatus : e.code === ErrorCode.ConcurrencyError ? 422 : STATUS[e.code] ?? 500;
+    const status = typeof d.osbStatus === 'number' ? d.osbStatus : e.code === ErrorCode.ConcurrencyError ? 422 : (STATUS[e.code] ?? 500);
     const error = typeof d.osbError === 'string' ? d.osbError : e.code === ErrorCode.ConcurrencyError ? 'ConcurrencyError' : undefined;
-    const body: Record<string, unknown> = { ...(error ? { error } : {}), description: status >= 500 && e.code === ErrorCode.Internal && !d.osbStatus ? 'Internal error; see the broker logs.' : e.message };
+    const body: Record<string, unknown> = {
+      ...(error ? { error } : {}),
+      description: status >= 500 && e.code === ErrorCode.Internal && !d.osbStatus ? 'Internal error; see the broker logs.' : e.message,
+    };
     for (const k of ['instance_usable', 'update_repeatable']) if (typeof d[k] === 'boolean') body[k] = d[k];
     return { status, body };
   }

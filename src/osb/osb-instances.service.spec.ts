@@ -30,7 +30,12 @@ function setup(k8s: KubernetesTargets | null) {
 
 const ctx = { minor: 17, username: 'broker', originatingIdentity: null };
 const body = (context: Record<string, unknown>) => ({
-  service_id: OSB_SERVICE_ID, plan_id: OSB_PLANS[1].id, organization_guid: 'o', space_guid: 's', parameters: { app: 'ctxapp' }, context,
+  service_id: OSB_SERVICE_ID,
+  plan_id: OSB_PLANS[1].id,
+  organization_guid: 'o',
+  space_guid: 's',
+  parameters: { app: 'ctxapp' },
+  context,
 });
 
 describe('OSB context → Kubernetes target', () => {

@@ -23,7 +23,7 @@ export interface OsbAnswer {
 
 export const callerOf = (ctx: OsbContext): Caller => {
   const id = ctx.originatingIdentity;
-  const who = id ? id.user_id ?? id.username : undefined;
+  const who = id ? (id.user_id ?? id.username) : undefined;
   return { protocol: 'osb', actor: typeof who === 'string' ? `${String(id!.platform)}:${who}` : `osb:${ctx.username}`, originatingIdentity: id };
 };
 
@@ -45,7 +45,12 @@ export class OsbInstancesService {
     validId(iid, 'instance_id');
     const body = asObject(raw, 'body', true)!;
     const plan = servicePlan(body.service_id, body.plan_id);
-    const identity = { service_id: body.service_id, plan_id: plan.id, organization_guid: requiredString(body, 'organization_guid'), space_guid: requiredString(body, 'space_guid') };
+    const identity = {
+      service_id: body.service_id,
+      plan_id: plan.id,
+      organization_guid: requiredString(body, 'organization_guid'),
+      space_guid: requiredString(body, 'space_guid'),
+    };
     const params = asObject(body.parameters, 'parameters');
     const context = asObject(body.context, 'context');
     const target = instanceTarget(iid, params, this.catalog.get(plan.domainPlan).environments);
@@ -54,7 +59,15 @@ export class OsbInstancesService {
     if (plan.async && !acceptsIncomplete(accepts)) throw asyncRequired();
     this.checkTarget(target, targetRequest);
     const res = await this.ops.provision(
-      { origin: 'osb', externalId: iid, ...target, plan: plan.domainPlan, parameters: { ...identity, parameters: params ?? {} }, targetRequest, strictParameters: true },
+      {
+        origin: 'osb',
+        externalId: iid,
+        ...target,
+        plan: plan.domainPlan,
+        parameters: { ...identity, parameters: params ?? {} },
+        targetRequest,
+        strictParameters: true,
+      },
       callerOf(ctx),
     );
     const base = { dashboard_url: this.dashboardUrl(res.instance), ...(since(ctx.minor, 'metadata') ? { metadata: this.metadata(res.instance) } : {}) };
@@ -75,14 +88,22 @@ export class OsbInstancesService {
     const plan = newPlan ?? planOfInstance(inst);
     if (plan.async && !acceptsIncomplete(accepts)) throw asyncRequired();
     if (params) {
-      const next = instanceTarget(iid, { ...((inst.parameters?.parameters as Record<string, unknown>) ?? {}), ...params }, this.catalog.get(plan.domainPlan).environments);
+      const next = instanceTarget(
+        iid,
+        { ...((inst.parameters?.parameters as Record<string, unknown>) ?? {}), ...params },
+        this.catalog.get(plan.domainPlan).environments,
+      );
       if (next.app !== inst.app || next.module !== inst.module || next.env !== inst.env) {
         throw osbError(422, 'app, module and environment cannot change; provision another instance instead', undefined, { update_repeatable: false });
       }
     }
     if ((await this.ops.openOperations(inst.id)).length) throw concurrencyError();
-    const parameters = { ...(inst.parameters ?? {}), plan_id: plan.id, parameters: { ...((inst.parameters?.parameters as Record<string, unknown>) ?? {}), ...(params ?? {}) } };
-    const targetRequest = context ? targetFromContext(context) ?? undefined : undefined;
+    const parameters = {
+      ...(inst.parameters ?? {}),
+      plan_id: plan.id,
+      parameters: { ...((inst.parameters?.parameters as Record<string, unknown>) ?? {}), ...(params ?? {}) },
+    };
+    const targetRequest = context ? (targetFromContext(context) ?? undefined) : undefined;
     if (targetRequest) this.checkTarget(inst, targetRequest);
     const res = await this.ops.update('osb', iid, { plan: plan.domainPlan, parameters, ...(targetRequest ? { targetRequest } : {}) }, callerOf(ctx));
     const base = since(ctx.minor, 'updateDashboardUrl') ? { dashboard_url: this.dashboardUrl(res.instance) } : {};

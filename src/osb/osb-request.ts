@@ -32,7 +32,11 @@ export function servicePlan(serviceId: unknown, planId: unknown): OsbPlan {
 export function checkMaintenance(raw: unknown): void {
   const mi = asObject(raw, 'maintenance_info');
   if (mi && mi.version !== MAINTENANCE_VERSION) {
-    throw osbError(422, `maintenance_info.version "${String(mi.version)}" does not match the catalog's ${MAINTENANCE_VERSION}; fetch the catalog again.`, 'MaintenanceInfoConflict');
+    throw osbError(
+      422,
+      `maintenance_info.version "${String(mi.version)}" does not match the catalog's ${MAINTENANCE_VERSION}; fetch the catalog again.`,
+      'MaintenanceInfoConflict',
+    );
   }
 }
 
@@ -57,7 +61,11 @@ export function instanceTarget(instanceId: string, params: Record<string, unknow
 }
 
 export function defaultApp(instanceId: string): string {
-  const head = instanceId.slice(0, 12).toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+  const head = instanceId
+    .slice(0, 12)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '');
   return `osb-${head || 'instance'}`;
 }
 

@@ -58,7 +58,14 @@ export class OsbController {
   }
 
   @Put('service_instances/:iid/service_bindings/:bid')
-  async bind(@Param('iid') iid: string, @Param('bid') bid: string, @Body() body: unknown, @Query() q: Q, @Req() req: OsbRequest, @Res({ passthrough: true }) res: Response) {
+  async bind(
+    @Param('iid') iid: string,
+    @Param('bid') bid: string,
+    @Body() body: unknown,
+    @Query() q: Q,
+    @Req() req: OsbRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return send(res, await this.bindings.bind(iid, bid, body, q.accepts_incomplete, req.osb!));
   }
 
@@ -68,7 +75,13 @@ export class OsbController {
   }
 
   @Get('service_instances/:iid/service_bindings/:bid/last_operation')
-  async bindingLastOperation(@Param('iid') iid: string, @Param('bid') bid: string, @Query() q: Q, @Req() req: OsbRequest, @Res({ passthrough: true }) res: Response) {
+  async bindingLastOperation(
+    @Param('iid') iid: string,
+    @Param('bid') bid: string,
+    @Query() q: Q,
+    @Req() req: OsbRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return send(res, await this.bindings.lastOperation(iid, bid, q, req.osb!));
   }
 

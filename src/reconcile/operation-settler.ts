@@ -33,5 +33,4 @@ export class OperationSettler {
   }
 }
 
-const settled = (i: Instance, generation: number) =>
-  i.observedGeneration >= generation && (i.state === 'ready' || i.state === 'disabled');
+const settled = (i: Instance, generation: number) => i.observedGeneration >= generation && (i.state === 'ready' || i.state === 'disabled');

@@ -138,7 +138,10 @@ export class Reconciler {
 
   private async syncMembers(inst: Instance, tracker: ErrorTracker, team: string, teamReady: boolean): Promise<void> {
     if (!inst.developers || !tracker.capabilities.members) return;
-    const hash = createHash('sha256').update([...inst.developers].sort().join('\n')).digest('hex').slice(0, 16);
+    const hash = createHash('sha256')
+      .update([...inst.developers].sort().join('\n'))
+      .digest('hex')
+      .slice(0, 16);
     if (inst.membersSynced === hash) return;
     if (!teamReady) await tracker.ensureTeam(team);
     await tracker.syncTeamMembers(team, inst.developers);

@@ -31,10 +31,13 @@ export class UpstreamHttp {
   private readonly transientRetry;
 
   constructor(private readonly o: UpstreamHttpOptions) {
-    this.transientRetry = retry(handleWhen((e) => e instanceof TransientHttpError), {
-      maxAttempts: (o.attempts ?? 3) - 1,
-      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }),
-    });
+    this.transientRetry = retry(
+      handleWhen((e) => e instanceof TransientHttpError),
+      {
+        maxAttempts: (o.attempts ?? 3) - 1,
+        backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }),
+      },
+    );
   }
 
   async request(method: string, url: string, body?: unknown): Promise<HttpResponse> {
@@ -44,7 +47,12 @@ export class UpstreamHttp {
       if (res.status !== 429) return res;
       metrics.upstreamThrottled.inc({ upstream: this.o.upstream });
       if (++waits > (this.o.max429Waits ?? 8)) {
-        throw new DomainError(ErrorCode.UpstreamRateLimited, `${this.o.upstream} kept answering 429 (rate limited) for ${method} ${pathOf(url)}`, undefined, true);
+        throw new DomainError(
+          ErrorCode.UpstreamRateLimited,
+          `${this.o.upstream} kept answering 429 (rate limited) for ${method} ${pathOf(url)}`,
+          undefined,
+          true,
+        );
       }
       // observeBudget() paused the organization's limiter until the reset: the next try waits there.
     }

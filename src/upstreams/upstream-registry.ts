@@ -40,7 +40,9 @@ export class UpstreamRegistry {
     if (!t) {
       throw new DomainError(
         ErrorCode.UpstreamNotConfigured,
-        name ? `no upstream named "${name}" is configured` : 'no upstream is configured: set SVC_SENTRY_UPSTREAM_URL, _TOKEN and _ORG (or upstreams in SVC_SENTRY_CONFIG)',
+        name
+          ? `no upstream named "${name}" is configured`
+          : 'no upstream is configured: set SVC_SENTRY_UPSTREAM_URL, _TOKEN and _ORG (or upstreams in SVC_SENTRY_CONFIG)',
       );
     }
     if (t instanceof DomainError) throw t;

@@ -64,7 +64,13 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
       ['an unknown issuer', signHs256({ iss: 'stranger', expires_at: now() + 60 }, BK_KEY)],
       ['garbage', 'not-a-jwt'],
     ])('401 for %s, and the key never appears in the answer', async (_what, token) => {
-      const res = await rejected(401, 'POST', `services/${sid}/instances/idem_prov/`, { plan_id: plans.default, params: bkParams('authz', 'stag') }, token as string | null);
+      const res = await rejected(
+        401,
+        'POST',
+        `services/${sid}/instances/idem_prov/`,
+        { plan_id: plans.default, params: bkParams('authz', 'stag') },
+        token as string | null,
+      );
       expect(JSON.stringify(res.body)).not.toContain(BK_KEY);
       expect((await bk('GET', 'services/', undefined, token as string | null)).status).toBe(401);
     });
@@ -122,7 +128,12 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
     it('201 with the DSN in credentials and admin_url in config', async () => {
       const res = await bk('POST', `services/${sid}/instances/${iid}/`, { plan_id: plans.default, params: bkParams('syncapp', 'stag') });
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ uuid: iid, service: sid, plan: plans.default, credentials: { dsn: expect.stringMatching(/^http:\/\/[0-9a-f]+@127\.0\.0\.1:\d+\/\d+$/) } });
+      expect(res.body).toMatchObject({
+        uuid: iid,
+        service: sid,
+        plan: plans.default,
+        credentials: { dsn: expect.stringMatching(/^http:\/\/[0-9a-f]+@127\.0\.0\.1:\d+\/\d+$/) },
+      });
       expect(res.body.config.__meta__).toEqual({ should_hidden_fields: ['dsn'], should_remove_fields: [] });
       expect(res.body.config.admin_url).toMatch(/^http:\/\/svc-sentry\.example\/bkpaas\/authenticate\/\?token=/);
       const key = standin.state.keys(ORG, 'syncapp-default-stag').find((k) => k.name.startsWith('svc-sentry:primary:'));
@@ -136,7 +147,10 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
       await rejected(400, 'POST', `services/${sid}/instances/${other}/`, { plan_id: plans.default, params: bkParams('x', 'dev') });
       await rejected(400, 'POST', `services/${sid}/instances/${other}/`, { plan_id: 'no-such-plan', params: bkParams('x', 'stag') });
       await rejected(400, 'POST', `services/${sid}/instances/${other}/`, { plan_id: plans.default, params: 'x' });
-      await rejected(404, 'POST', `services/00000000-0000-0000-0000-000000000000/instances/${other}/`, { plan_id: plans.default, params: bkParams('x', 'stag') });
+      await rejected(404, 'POST', `services/00000000-0000-0000-0000-000000000000/instances/${other}/`, {
+        plan_id: plans.default,
+        params: bkParams('x', 'stag'),
+      });
     });
 
     it('400 for a body that is not JSON, in BlueKing error shape', async () => {
@@ -152,7 +166,10 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
     });
 
     it('the legacy plan returns the public:secret DSN form', async () => {
-      const res = await bk('POST', `services/${sid}/instances/0b4a7d0e-1c1e-4d43-9d4b-6f0f4a1f0003/`, { plan_id: plans.legacy, params: bkParams('oldapp', 'prod') });
+      const res = await bk('POST', `services/${sid}/instances/0b4a7d0e-1c1e-4d43-9d4b-6f0f4a1f0003/`, {
+        plan_id: plans.legacy,
+        params: bkParams('oldapp', 'prod'),
+      });
       expect(res.status).toBe(201);
       const key = standin.state.keys(ORG, 'oldapp-default-prod').find((k) => k.name.startsWith('svc-sentry:'))!;
       expect(res.body.credentials.dsn).toContain(`${key.public}:${key.secret}@`);
@@ -183,7 +200,10 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
       expect(r1).toMatchObject({ status: 200, body: { config: { paas_app_info: info } } });
       await waitFor(async () => JSON.stringify(standin.state.teamMembers(ORG, 'syncapp')) === JSON.stringify(['alice@example.com', 'bob@example.com']), 15_000);
       await bk('PUT', `instances/${iid}/config/`, { paas_app_info: info, app_developers: ['carol', 'alice'] });
-      await waitFor(async () => JSON.stringify(standin.state.teamMembers(ORG, 'syncapp')) === JSON.stringify(['alice@example.com', 'carol@example.com']), 15_000);
+      await waitFor(
+        async () => JSON.stringify(standin.state.teamMembers(ORG, 'syncapp')) === JSON.stringify(['alice@example.com', 'carol@example.com']),
+        15_000,
+      );
       await rejected(400, 'PUT', `instances/${iid}/config/`, { paas_app_info: 'x' });
       await rejected(404, 'PUT', 'instances/0b4a7d0e-1c1e-4d43-9d4b-6f0f4a1fffff/config/', { paas_app_info: info });
     });

@@ -19,7 +19,9 @@ describe('BlueKing remote service: end-to-end flows', () => {
 
   beforeAll(async () => {
     standin = await startSentryStandin({ orgs: [ORG] });
-    t = await startTestApp(upstreamEnv(standin.url, { SVC_SENTRY_BKPAAS_JWT_CLIENTS: JWT_CLIENTS, SVC_SENTRY_BKPAAS_IDEM_WAIT: '3', SVC_SENTRY_RECONCILE_RETRY_LIMIT: '1' }));
+    t = await startTestApp(
+      upstreamEnv(standin.url, { SVC_SENTRY_BKPAAS_JWT_CLIENTS: JWT_CLIENTS, SVC_SENTRY_BKPAAS_IDEM_WAIT: '3', SVC_SENTRY_RECONCILE_RETRY_LIMIT: '1' }),
+    );
     bk = bkClient(t);
     const [svc] = (await bk('GET', 'services/')).body;
     sid = svc.uuid;
@@ -39,7 +41,10 @@ describe('BlueKing remote service: end-to-end flows', () => {
     stag = s.body.uuid;
     prod = p.body.uuid;
     expect(stag).not.toBe(prod);
-    for (const [iid, env] of [[stag, 'stag'], [prod, 'prod']]) {
+    for (const [iid, env] of [
+      [stag, 'stag'],
+      [prod, 'prod'],
+    ]) {
       const res = await bk('GET', `instances/${iid}/`);
       expect(res.status).toBe(200);
       const [key] = ours(`tnfood-default-${env}`);
@@ -72,10 +77,14 @@ describe('BlueKing remote service: end-to-end flows', () => {
     const again = await idem('slowapp', 'stag');
     expect(again).toMatchObject({ status: 202, body: { uuid: first.body.uuid } });
     standin.setFaults({});
-    const done = await waitFor(async () => {
-      const r = await idem('slowapp', 'stag');
-      return r.status === 200 ? r : null;
-    }, 30_000, 500);
+    const done = await waitFor(
+      async () => {
+        const r = await idem('slowapp', 'stag');
+        return r.status === 200 ? r : null;
+      },
+      30_000,
+      500,
+    );
     expect(done.body.uuid).toBe(first.body.uuid);
     expect(done.body.credentials.dsn).toContain(ours('slowapp-default-stag')[0].public);
     expect(ours('slowapp-default-stag')).toHaveLength(1);
@@ -91,7 +100,9 @@ describe('BlueKing remote service: end-to-end flows', () => {
   it('500 on a provider failure leaves nothing behind, and the call can be retried', async () => {
     // A project with our name in someone else's team: svc-sentry refuses to adopt it (a provider failure).
     await fetch(`${standin.url}/api/0/organizations/${ORG}/teams/`, {
-      method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: JSON.stringify({ slug: 'someone-else' }),
+      method: 'POST',
+      headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'someone-else' }),
     });
     standin.state.createProjectOutOfBand(ORG, 'someone-else', 'failapp-default-stag');
     const res = await idem('failapp', 'stag');
@@ -100,7 +111,9 @@ describe('BlueKing remote service: end-to-end flows', () => {
       const rows = await query(t.databaseUrl, `SELECT desired, state FROM instances WHERE app = 'failapp'`);
       return rows.length === 1 && rows[0].desired === 'absent' && rows[0].state === 'disabled';
     }, 15_000);
-    expect(await query(t.databaseUrl, `SELECT k.* FROM keys k JOIN instances i ON i.id = k.instance_id WHERE i.app = 'failapp' AND k.state <> 'deleted'`)).toEqual([]);
+    expect(
+      await query(t.databaseUrl, `SELECT k.* FROM keys k JOIN instances i ON i.id = k.instance_id WHERE i.app = 'failapp' AND k.state <> 'deleted'`),
+    ).toEqual([]);
     expect(ours('failapp-default-stag')).toHaveLength(0);
     expect((await bk('GET', `services/${sid}/instances/?name=bkapp-failapp-stag`)).body).toEqual([]);
     const retry = await idem('failapp', 'stag');

@@ -81,6 +81,11 @@ export class FakeErrorTracker extends ErrorTracker {
   private key(name: string, projectId: string): UpstreamKey {
     const pub = randomBytes(16).toString('hex');
     const secret = randomBytes(16).toString('hex');
-    return { id: pub, name, isActive: true, dsn: { public: `https://${pub}@fake.example/${projectId}`, secret: `https://${pub}:${secret}@fake.example/${projectId}` } };
+    return {
+      id: pub,
+      name,
+      isActive: true,
+      dsn: { public: `https://${pub}@fake.example/${projectId}`, secret: `https://${pub}:${secret}@fake.example/${projectId}` },
+    };
   }
 }

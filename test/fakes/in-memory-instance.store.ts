@@ -16,7 +16,20 @@ export class InMemoryInstanceStore extends InstanceStore {
       attachment: async () => this.attachments.find((a) => a.app === app && a.module === module) ?? null,
       instances: async () => this.instances.filter((i) => i.app === app && i.module === module),
       saveAttachment: async (a) => upsert(this.attachments, { createdAt: now(), ...a, updatedAt: now() } as Attachment),
-      saveInstance: async (i) => upsert(this.instances, { createdAt: now(), reconciledAt: null, secret: null, teamSlug: null, projectSlug: null, projectId: null, projectOwned: false, dsnSealed: null, membersSynced: null, ...i, updatedAt: now() } as Instance),
+      saveInstance: async (i) =>
+        upsert(this.instances, {
+          createdAt: now(),
+          reconciledAt: null,
+          secret: null,
+          teamSlug: null,
+          projectSlug: null,
+          projectId: null,
+          projectOwned: false,
+          dsnSealed: null,
+          membersSynced: null,
+          ...i,
+          updatedAt: now(),
+        } as Instance),
       createOperation: async (o) => upsert(this.operations, { ...o, createdAt: now(), updatedAt: now(), finishedAt: null } as Operation),
       keys: async (instanceId) => this.listKeys(instanceId),
       saveKey: async (k) => this.saveKey(k),
@@ -70,9 +83,12 @@ export class InMemoryInstanceStore extends InstanceStore {
   }
   async latestOperationFor(instanceId: string, bindingId?: string | null) {
     return (
-      [...this.operations].reverse().find(
-        (o) => instanceId in o.instances && (bindingId === undefined || (bindingId === null ? o.request.bindingId == null : o.request.bindingId === bindingId)),
-      ) ?? null
+      [...this.operations]
+        .reverse()
+        .find(
+          (o) =>
+            instanceId in o.instances && (bindingId === undefined || (bindingId === null ? o.request.bindingId == null : o.request.bindingId === bindingId)),
+        ) ?? null
     );
   }
   async finishOperation(id: string, state: OperationState, description: string | null) {

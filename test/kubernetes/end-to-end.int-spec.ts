@@ -63,12 +63,18 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
     });
     expect(res.status).toBe(202);
     const s = await allReady('tnfood');
-    for (const [env, rate] of [['stag', '1'], ['prod', '0.01']]) {
+    for (const [env, rate] of [
+      ['stag', '1'],
+      ['prod', '0.01'],
+    ]) {
       expect(s.environments[env].secret).toEqual({ cluster: 'main', namespace: `tnfood-${env}`, name: 'svc-sentry-default' });
       const r = await secret(`tnfood-${env}`);
       expect(r.status).toBe(200);
       expect(r.body.metadata.labels).toMatchObject({
-        'app.kubernetes.io/managed-by': 'svc-sentry', 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default', 'svc-sentry.io/env': env,
+        'app.kubernetes.io/managed-by': 'svc-sentry',
+        'svc-sentry.io/app': 'tnfood',
+        'svc-sentry.io/module': 'default',
+        'svc-sentry.io/env': env,
       });
       expect(unb64(r.body.data.SENTRY_DSN)).toBe(s.environments[env].dsn);
       expect(unb64(r.body.data.SENTRY_ENVIRONMENT)).toBe(env);
@@ -98,7 +104,10 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
 
   it('a same-named Secret svc-sentry does not own is never overwritten: the environment fails and says so', async () => {
     await cluster.request('POST', '/api/v1/namespaces/other-stag/secrets', {
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'svc-sentry-default' }, data: { SENTRY_DSN: b64('https://mine@elsewhere/1') },
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'svc-sentry-default' },
+      data: { SENTRY_DSN: b64('https://mine@elsewhere/1') },
     });
     await t.api('PUT', MON('other'), { enabled: true, targets: { stag: { namespace: 'other-stag' }, prod: { namespace: 'tnfood-prod' } } });
     const s = await waitFor(async () => {
@@ -124,17 +133,27 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
     await cluster.stopApiserver();
     const modules = Array.from({ length: 50 }, (_, i) => `m${i}`);
     const answers = await Promise.all(
-      modules.map((m) => t.api('PUT', MON('outage', m), { enabled: true, targets: { stag: { namespace: 'outage-stag' }, prod: { namespace: 'outage-prod' } } })),
+      modules.map((m) =>
+        t.api('PUT', MON('outage', m), { enabled: true, targets: { stag: { namespace: 'outage-stag' }, prod: { namespace: 'outage-prod' } } }),
+      ),
     );
     expect(answers.every((a) => a.status === 202)).toBe(true);
     await new Promise((r) => setTimeout(r, 30_000));
     const during = await Promise.all(modules.map((m) => status('outage', m)));
     expect(during.some((s) => Object.values<any>(s.environments).some((e) => e.state !== 'ready'))).toBe(true);
     await cluster.startApiserver();
-    await Promise.all(modules.map((m) => waitFor(async () => {
-      const s = await status('outage', m);
-      return Object.values<any>(s.environments).every((e) => e.state === 'ready') ? s : null;
-    }, 180_000, 1000)));
+    await Promise.all(
+      modules.map((m) =>
+        waitFor(
+          async () => {
+            const s = await status('outage', m);
+            return Object.values<any>(s.environments).every((e) => e.state === 'ready') ? s : null;
+          },
+          180_000,
+          1000,
+        ),
+      ),
+    );
     const list = await cluster.request('GET', '/api/v1/namespaces/outage-stag/secrets?labelSelector=svc-sentry.io%2Fapp%3Doutage');
     expect(list.body.items).toHaveLength(50);
   }, 300_000);

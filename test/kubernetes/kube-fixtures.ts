@@ -3,8 +3,7 @@ import { KubeCluster, waitFor } from '../harness/kube';
 
 /** Fixtures for the webhook suites: register the webhook, make Deployments, read the Pods they produce. */
 
-const decisionsTotal = async () => (await register.getSingleMetric('svc_sentry_webhook_decisions_total')?.get())?.values
-  .reduce((n, v) => n + v.value, 0) ?? 0;
+const decisionsTotal = async () => (await register.getSingleMetric('svc_sentry_webhook_decisions_total')?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
 
 /**
  * Registers svc-sentry's MutatingWebhookConfiguration the way a test must (url + caBundle instead of a Service),
@@ -12,27 +11,45 @@ const decisionsTotal = async () => (await register.getSingleMetric('svc_sentry_w
  */
 export async function registerWebhook(cluster: KubeCluster, port: number, name = 'svc-sentry'): Promise<void> {
   const body = {
-    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name },
-    webhooks: [{
-      name: 'pods.svc-sentry.io',
-      clientConfig: { url: `https://127.0.0.1:${port}/mutate-pods`, caBundle: Buffer.from(cluster.caPem).toString('base64') },
-      rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }],
-      failurePolicy: 'Ignore', sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 5, matchPolicy: 'Equivalent',
-      reinvocationPolicy: 'IfNeeded',
-      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease'] }] },
-      objectSelector: { matchExpressions: [{ key: 'svc-sentry.io/inject', operator: 'NotIn', values: ['false'] }] },
-    }],
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name },
+    webhooks: [
+      {
+        name: 'pods.svc-sentry.io',
+        clientConfig: { url: `https://127.0.0.1:${port}/mutate-pods`, caBundle: Buffer.from(cluster.caPem).toString('base64') },
+        rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }],
+        failurePolicy: 'Ignore',
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        timeoutSeconds: 5,
+        matchPolicy: 'Equivalent',
+        reinvocationPolicy: 'IfNeeded',
+        namespaceSelector: {
+          matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease'] }],
+        },
+        objectSelector: { matchExpressions: [{ key: 'svc-sentry.io/inject', operator: 'NotIn', values: ['false'] }] },
+      },
+    ],
   };
   const r = await cluster.request('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', body);
   if (r.status !== 201) throw new Error(`registering the webhook failed: ${r.status} ${JSON.stringify(r.body)}`);
   // The apiserver picks configurations up asynchronously: probe with dry-run Pods until our server sees one.
   const before = await decisionsTotal();
-  await waitFor(async () => {
-    await cluster.request('POST', '/api/v1/namespaces/default/pods?dryRun=All', {
-      apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'probe-' }, spec: { containers: [{ name: 'c', image: 'x' }] },
-    });
-    return (await decisionsTotal()) > before;
-  }, 30_000, () => 'the apiserver never called the webhook', 300);
+  await waitFor(
+    async () => {
+      await cluster.request('POST', '/api/v1/namespaces/default/pods?dryRun=All', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { generateName: 'probe-' },
+        spec: { containers: [{ name: 'c', image: 'x' }] },
+      });
+      return (await decisionsTotal()) > before;
+    },
+    30_000,
+    () => 'the apiserver never called the webhook',
+    300,
+  );
 }
 
 export interface DeploymentSpec {
@@ -52,7 +69,8 @@ export async function deployment(cluster: KubeCluster, namespace: string, name: 
     containers.push({ name: 'sidecar', image: 'registry.example/side:1', env: [{ name: 'SENTRY_DSN', value: 'https://own@elsewhere/1' }] });
   }
   const body = {
-    apiVersion: 'apps/v1', kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
     metadata: { name, labels: { 'svc-sentry.io/app': d.app, 'svc-sentry.io/module': d.module } },
     spec: { replicas: d.replicas ?? 2, selector: { matchLabels: { run: name } }, template: { metadata: { labels }, spec: { containers } } },
   };
@@ -64,11 +82,16 @@ export async function deployment(cluster: KubeCluster, namespace: string, name: 
 /** Waits until kube-controller-manager has created all Pods of the Deployment; returns them as stored. */
 export async function podsOf(cluster: KubeCluster, namespace: string, name: string, replicas = 2): Promise<any[]> {
   let items: any[] = [];
-  await waitFor(async () => {
-    const r = await cluster.request('GET', `/api/v1/namespaces/${namespace}/pods?labelSelector=run%3D${name}`);
-    items = r.body?.items ?? [];
-    return items.length >= replicas;
-  }, 60_000, () => `Deployment ${namespace}/${name} has ${items.length}/${replicas} Pods after 60 s`, 250);
+  await waitFor(
+    async () => {
+      const r = await cluster.request('GET', `/api/v1/namespaces/${namespace}/pods?labelSelector=run%3D${name}`);
+      items = r.body?.items ?? [];
+      return items.length >= replicas;
+    },
+    60_000,
+    () => `Deployment ${namespace}/${name} has ${items.length}/${replicas} Pods after 60 s`,
+    250,
+  );
   return items;
 }
 

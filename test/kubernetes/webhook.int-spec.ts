@@ -29,10 +29,14 @@ describeWithKube('admission webhook on a real apiserver', () => {
       expect((await cluster.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })).status).toBe(201);
     }
     const cert = cluster.issueServingCert('webhook');
-    const config = plainToInstance(KubernetesConfig, {
-      kubeconfigs: `main=${cluster.kubeconfigPath}`,
-      webhook: { enabled: true, host: '127.0.0.1', port: 0, certFile: cert.certFile, keyFile: cert.keyFile, refreshSeconds: 1 },
-    }, { exposeDefaultValues: true });
+    const config = plainToInstance(
+      KubernetesConfig,
+      {
+        kubeconfigs: `main=${cluster.kubeconfigPath}`,
+        webhook: { enabled: true, host: '127.0.0.1', port: 0, certFile: cert.certFile, keyFile: cert.keyFile, refreshSeconds: 1 },
+      },
+      { exposeDefaultValues: true },
+    );
     const mod = await Test.createTestingModule({
       imports: [KubernetesModule.forRoot({ config: { useFactory: () => config }, enabledTargets: { useValue: source } })],
     }).compile();
@@ -49,21 +53,31 @@ describeWithKube('admission webhook on a real apiserver', () => {
   });
 
   const enable = async () => {
-    await targets.ensureSecret(ref, { ...stag, data: { SENTRY_DSN: 'https://k@sentry.example/7', SENTRY_ENVIRONMENT: 'stag', SENTRY_TRACES_SAMPLE_RATE: '1' } });
+    await targets.ensureSecret(ref, {
+      ...stag,
+      data: { SENTRY_DSN: 'https://k@sentry.example/7', SENTRY_ENVIRONMENT: 'stag', SENTRY_TRACES_SAMPLE_RATE: '1' },
+    });
     source.targets = [{ ...ref, app: 'tnfood', module: 'default', env: 'stag', secretName: ref.name }];
     await view.refreshNow();
   };
 
   it('injects secretKeyRef env and SENTRY_RELEASE into Pods the ReplicaSet creates; a container keeps its own SENTRY_DSN', async () => {
     await enable();
-    const pods = await podsOf(cluster, 'tnfood-stag', await deployment(cluster, 'tnfood-stag', 'web', { app: 'tnfood', module: 'default', version: '1.4.2', ownDsnSidecar: true }));
+    const pods = await podsOf(
+      cluster,
+      'tnfood-stag',
+      await deployment(cluster, 'tnfood-stag', 'web', { app: 'tnfood', module: 'default', version: '1.4.2', ownDsnSidecar: true }),
+    );
     expect(pods.length).toBeGreaterThan(0);
     for (const pod of pods) {
       const web = envOf(pod, 'web');
       for (const key of ['SENTRY_DSN', 'SENTRY_ENVIRONMENT', 'SENTRY_TRACES_SAMPLE_RATE']) {
         expect(web[key]).toEqual({ name: key, valueFrom: { secretKeyRef: { name: 'svc-sentry-default', key, optional: true } } });
       }
-      expect(web.SENTRY_RELEASE).toEqual({ name: 'SENTRY_RELEASE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['app.kubernetes.io/version']" } } });
+      expect(web.SENTRY_RELEASE).toEqual({
+        name: 'SENTRY_RELEASE',
+        valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['app.kubernetes.io/version']" } },
+      });
       const sidecar = envOf(pod, 'sidecar');
       expect(sidecar.SENTRY_DSN).toEqual({ name: 'SENTRY_DSN', value: 'https://own@elsewhere/1' });
       expect(sidecar.SENTRY_ENVIRONMENT?.valueFrom).toBeDefined();
@@ -82,7 +96,8 @@ describeWithKube('admission webhook on a real apiserver', () => {
   it('answers dry-run creates with the mutation and stores nothing', async () => {
     await enable();
     const pod = {
-      apiVersion: 'v1', kind: 'Pod',
+      apiVersion: 'v1',
+      kind: 'Pod',
       metadata: { name: 'dry', labels: { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default' } },
       spec: { containers: [{ name: 'web', image: 'registry.example/web:1' }] },
     };

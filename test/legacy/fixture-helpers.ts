@@ -39,6 +39,9 @@ export function pyCompileAll(tree: FileTree, paths: string[]): string {
     files.push(join(dir, p));
   }
   if (files.length === 0) return '';
-  const r = spawnSync('python3', ['-m', 'py_compile', ...files], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPYCACHEPREFIX: join(dir, '.pyc') } });
+  const r = spawnSync('python3', ['-m', 'py_compile', ...files], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPYCACHEPREFIX: join(dir, '.pyc') },
+  });
   return r.status === 0 ? '' : `${r.stderr}${r.stdout}`;
 }

@@ -10,7 +10,9 @@ import { FIXTURES, GOLDEN, goldenText, pyCompileAll, python3 } from './fixture-h
  * Every fixture × SDK mode: the report and diff match the golden file (UPDATE_GOLDEN=1 rewrites them), a second
  * run changes nothing, revert gives back the original bytes and modes, and every Python file written compiles.
  */
-const fixtures = readdirSync(FIXTURES).filter((n) => !n.startsWith('.')).sort();
+const fixtures = readdirSync(FIXTURES)
+  .filter((n) => !n.startsWith('.'))
+  .sort();
 const py = python3();
 
 describe.each(fixtures)('fixture %s', (name) => {

@@ -13,12 +13,20 @@ import { LegacyMigrationModule } from '../../src/legacy-migration/legacy-migrati
 
 /** Stand-in for the app's problem+json filter (not part of this module): code → status, body carries the code. */
 const STATUS: Partial<Record<ErrorCode, number>> = {
-  [ErrorCode.Unauthorized]: 401, [ErrorCode.InvalidInput]: 400, [ErrorCode.PayloadTooLarge]: 413, [ErrorCode.Unsupported]: 415, [ErrorCode.Conflict]: 409,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.InvalidInput]: 400,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.Unsupported]: 415,
+  [ErrorCode.Conflict]: 409,
 };
 @Catch(DomainError)
 class TestDomainErrorFilter implements ExceptionFilter {
   catch(e: DomainError, host: ArgumentsHost) {
-    host.switchToHttp().getResponse().status(STATUS[e.code] ?? 500).json({ code: e.code, detail: e.message });
+    host
+      .switchToHttp()
+      .getResponse()
+      .status(STATUS[e.code] ?? 500)
+      .json({ code: e.code, detail: e.message });
   }
 }
 
@@ -80,7 +88,9 @@ describe('POST /api/v1/legacy-migrations', () => {
   });
 
   it('dryRun=true reports the diff without an archive', async () => {
-    const res = await post('?sdk=sentry-sdk&dryRun=true').set('Content-Type', 'application/gzip').send(writeArchive(fixture('django-app'), 'tar.gz'));
+    const res = await post('?sdk=sentry-sdk&dryRun=true')
+      .set('Content-Type', 'application/gzip')
+      .send(writeArchive(fixture('django-app'), 'tar.gz'));
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('patched');
     expect(res.body.edits.length).toBeGreaterThan(0);
@@ -88,7 +98,9 @@ describe('POST /api/v1/legacy-migrations', () => {
   });
 
   it('revert=true removes what the patch added', async () => {
-    const patched = await post('?sdk=raven').set('Content-Type', 'application/gzip').send(writeArchive(fixture('blueapps-1.0.16'), 'tar.gz'));
+    const patched = await post('?sdk=raven')
+      .set('Content-Type', 'application/gzip')
+      .send(writeArchive(fixture('blueapps-1.0.16'), 'tar.gz'));
     const res = await post('?revert=true').set('Content-Type', 'application/gzip').send(Buffer.from(patched.body.archive.base64, 'base64'));
     expect(res.body.status).toBe('reverted');
     const tree = readArchive(Buffer.from(res.body.archive.base64, 'base64'), DEFAULT_LIMITS);
@@ -99,8 +111,28 @@ describe('POST /api/v1/legacy-migrations', () => {
 
   it.each([
     ['an unknown layout', () => writeArchive(fixture('unknown-node-app'), 'tar.gz'), 'application/gzip', '', 415, 'Unsupported', /Unknown app layout/],
-    ['a ../ entry', () => writeArchive(treeFrom({ '../evil.py': 'x', 'app.py': 'app = Flask(__name__)\n' }), 'tar.gz'), 'application/gzip', '', 400, 'InvalidInput', /"\.\.\/evil\.py" has a "\.\." segment/],
-    ['an absolute zip entry', () => rawZip([{ name: 'app.py', data: 'x' }, { name: '/etc/cron.d/x', data: 'x' }]), 'application/zip', '', 400, 'InvalidInput', /is an absolute path/],
+    [
+      'a ../ entry',
+      () => writeArchive(treeFrom({ '../evil.py': 'x', 'app.py': 'app = Flask(__name__)\n' }), 'tar.gz'),
+      'application/gzip',
+      '',
+      400,
+      'InvalidInput',
+      /"\.\.\/evil\.py" has a "\.\." segment/,
+    ],
+    [
+      'an absolute zip entry',
+      () =>
+        rawZip([
+          { name: 'app.py', data: 'x' },
+          { name: '/etc/cron.d/x', data: 'x' },
+        ]),
+      'application/zip',
+      '',
+      400,
+      'InvalidInput',
+      /is an absolute path/,
+    ],
     ['a wrong content type', () => Buffer.from('hello'), 'text/plain', '', 415, 'Unsupported', /Content-Type must be/],
     ['bytes that are no archive', () => Buffer.from('hello'), 'application/gzip', '', 415, 'Unsupported', /neither a \.tar\.gz nor a \.zip/],
     ['an empty body', () => Buffer.alloc(0), 'application/gzip', '', 400, 'InvalidInput', /body is empty/],

@@ -43,7 +43,11 @@ const app = fc.record({
 it('patch/revert properties hold for generated BlueKing apps', () => {
   fc.assert(
     fc.property(app, (a) => {
-      const settingsLines = ['from conf.default import *  # noqa', ...a.settings, ...(a.wired && a.sdk === 'raven' ? ['from conf.settings_patch import *'] : [])];
+      const settingsLines = [
+        'from conf.default import *  # noqa',
+        ...a.settings,
+        ...(a.wired && a.sdk === 'raven' ? ['from conf.settings_patch import *'] : []),
+      ];
       const tree = treeFrom({
         'requirements.txt': file(a.reqs, a.reqEol, a.reqFinal, a.reqEnc),
         'settings.py': file(settingsLines, a.setEol, a.setFinal, a.setEnc),
@@ -69,7 +73,10 @@ it('patch/revert properties hold for generated BlueKing apps', () => {
       const reqText = (decodeText(patched.get('requirements.txt')!.data) as { text: string }).text;
       const keys = parseRequirements(reqText).map((r) => r.key);
       const wanted = pinsFor(report.layout, a.sdk).map((p) => normaliseName(p.name));
-      for (const w of wanted) expect(keys.filter((k) => k === w).length).toBeLessThanOrEqual(Math.max(1, parseRequirements((decodeText(tree.get('requirements.txt')!.data) as { text: string }).text).filter((r) => r.key === w).length));
+      for (const w of wanted)
+        expect(keys.filter((k) => k === w).length).toBeLessThanOrEqual(
+          Math.max(1, parseRequirements((decodeText(tree.get('requirements.txt')!.data) as { text: string }).text).filter((r) => r.key === w).length),
+        );
       const original = parseRequirements((decodeText(tree.get('requirements.txt')!.data) as { text: string }).text);
       const expectedConflicts = pinsFor(report.layout, a.sdk).flatMap((p) => {
         const have = original.find((r) => r.key === normaliseName(p.name));

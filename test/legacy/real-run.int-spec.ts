@@ -46,44 +46,50 @@ async function newProject(slug: string): Promise<{ id: string; dsn: { public: st
 
 const appDir = (c: { fixture: string; sdk: SdkMode }) => join(work, `${c.fixture}-${c.sdk}`);
 
-beforeAll(async () => {
-  // Patch the four app copies first: the venv installs what their patched requirements.txt ask for.
-  const fromApps = new Set<string>();
-  for (const c of cases) {
-    cpSync(join(__dirname, 'fixtures', c.fixture), appDir(c), { recursive: true });
-    const report = migrateDirectory(appDir(c), { sdk: c.sdk });
-    expect(report.status).toBe('patched');
-    for (const r of parseRequirements(readFileSync(join(appDir(c), 'requirements.txt'), 'utf8'))) fromApps.add(r.raw.trim());
-  }
-  venv = await ensureVenv([...REAL_RUN_PINS, ...fromApps]);
-  if (!venv.available) console.warn(`real run skipped: ${venv.reason}`);
-  standin = await startSentryStandin();
-  await api('POST', '/organizations/acme/teams/', { slug: 'legacy' });
-}, 20 * 60 * 1000);
+beforeAll(
+  async () => {
+    // Patch the four app copies first: the venv installs what their patched requirements.txt ask for.
+    const fromApps = new Set<string>();
+    for (const c of cases) {
+      cpSync(join(__dirname, 'fixtures', c.fixture), appDir(c), { recursive: true });
+      const report = migrateDirectory(appDir(c), { sdk: c.sdk });
+      expect(report.status).toBe('patched');
+      for (const r of parseRequirements(readFileSync(join(appDir(c), 'requirements.txt'), 'utf8'))) fromApps.add(r.raw.trim());
+    }
+    venv = await ensureVenv([...REAL_RUN_PINS, ...fromApps]);
+    if (!venv.available) console.warn(`real run skipped: ${venv.reason}`);
+    standin = await startSentryStandin();
+    await api('POST', '/organizations/acme/teams/', { slug: 'legacy' });
+  },
+  20 * 60 * 1000,
+);
 
 afterAll(async () => {
   await standin?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
+it.each(cases)(
+  '$fixture patched for $sdk reports ZeroDivisionError with the $dsnForm DSN',
+  async (c) => {
+    if (!venv.available) return; // the reason was printed in beforeAll (and under CI=true ensureVenv failed instead)
+    const dir = appDir(c);
 
-it.each(cases)('$fixture patched for $sdk reports ZeroDivisionError with the $dsnForm DSN', async (c) => {
-  if (!venv.available) return; // the reason was printed in beforeAll (and under CI=true ensureVenv failed instead)
-  const dir = appDir(c);
+    const project = await newProject(`${c.fixture}-${c.sdk}`);
+    const dsn = project.dsn[c.dsnForm];
+    expect(new URL(dsn).password !== '').toBe(c.dsnForm === 'secret');
+    const { stdout } = await run(venv.python, [join(__dirname, 'real-run', 'drive.py'), c.kind, dir, c.module, c.path], {
+      env: { PATH: process.env.PATH, SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'stag', PYTHONDONTWRITEBYTECODE: '1' },
+      timeout: 60_000,
+    });
+    const result = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(result).toMatchObject({ status: 500, dsn_set: true, flushed: [c.sdk] });
 
-  const project = await newProject(`${c.fixture}-${c.sdk}`);
-  const dsn = project.dsn[c.dsnForm];
-  expect(new URL(dsn).password !== '').toBe(c.dsnForm === 'secret');
-  const { stdout } = await run(venv.python, [join(__dirname, 'real-run', 'drive.py'), c.kind, dir, c.module, c.path], {
-    env: { PATH: process.env.PATH, SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'stag', PYTHONDONTWRITEBYTECODE: '1' },
-    timeout: 60_000,
-  });
-  const result = JSON.parse(stdout.trim().split('\n').pop()!);
-  expect(result).toMatchObject({ status: 500, dsn_set: true, flushed: [c.sdk] });
-
-  const event = await standin.waitForEvent((e) => e.projectId === project.id && e.exceptionType === 'ZeroDivisionError', 15_000);
-  expect(event.exceptionType).toBe('ZeroDivisionError');
-  expect(event.sdk).toMatch(c.sdkName);
-  expect(event.secretGiven ?? false).toBe(c.dsnForm === 'secret');
-  if (c.dsnForm === 'secret') expect(event.secretValid).toBe(true);
-}, 120_000);
+    const event = await standin.waitForEvent((e) => e.projectId === project.id && e.exceptionType === 'ZeroDivisionError', 15_000);
+    expect(event.exceptionType).toBe('ZeroDivisionError');
+    expect(event.sdk).toMatch(c.sdkName);
+    expect(event.secretGiven ?? false).toBe(c.dsnForm === 'secret');
+    if (c.dsnForm === 'secret') expect(event.secretValid).toBe(true);
+  },
+  120_000,
+);

@@ -53,18 +53,22 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
       expect((await osb('GET', '/v2/catalog', undefined, headers)).status).toBe(401);
     });
 
-    it.each([['missing', undefined], ['empty', ''], ['another major', '3.0'], ['1.x', '1.13'], ['too old', '2.12'], ['garbage', 'latest']])(
-      '412 for a %s version header, before the body is validated',
-      async (_w, version) => {
-        const headers: Record<string, string> = version === undefined ? {} : { 'x-broker-api-version': version };
-        if (version === undefined) {
-          const res = await t.api('PUT', `${SI}/ver-1`, '{"broken', { authorization: BASIC });
-          expect(res.status).toBe(412);
-        }
-        await rejected(412, 'PUT', `${SI}/ver-1`, '{"broken', headers.hasOwnProperty('x-broker-api-version') ? headers : { 'x-broker-api-version': '' });
-        await rejected(412, 'PUT', `${SI}/ver-1`, {}, headers.hasOwnProperty('x-broker-api-version') ? headers : { 'x-broker-api-version': '' });
-      },
-    );
+    it.each([
+      ['missing', undefined],
+      ['empty', ''],
+      ['another major', '3.0'],
+      ['1.x', '1.13'],
+      ['too old', '2.12'],
+      ['garbage', 'latest'],
+    ])('412 for a %s version header, before the body is validated', async (_w, version) => {
+      const headers: Record<string, string> = version === undefined ? {} : { 'x-broker-api-version': version };
+      if (version === undefined) {
+        const res = await t.api('PUT', `${SI}/ver-1`, '{"broken', { authorization: BASIC });
+        expect(res.status).toBe(412);
+      }
+      await rejected(412, 'PUT', `${SI}/ver-1`, '{"broken', headers.hasOwnProperty('x-broker-api-version') ? headers : { 'x-broker-api-version': '' });
+      await rejected(412, 'PUT', `${SI}/ver-1`, {}, headers.hasOwnProperty('x-broker-api-version') ? headers : { 'x-broker-api-version': '' });
+    });
 
     it('400 for a body that is not JSON (after auth and version), in OSB error shape', async () => {
       const res = await rejected(400, 'PUT', `${SI}/bad-json`, '{"service_id": ');
@@ -111,7 +115,10 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
 
   describe('provision', () => {
     it('sync plan: 201 created, identical re-PUT 200, other attributes 409, originating identity in the audit trail', async () => {
-      const body = provisionBody(ids, ids.sync, { parameters: { app: 'osbapp', environment: 'stag' }, context: { platform: 'kubernetes', namespace: 'osbapp-stag' } });
+      const body = provisionBody(ids, ids.sync, {
+        parameters: { app: 'osbapp', environment: 'stag' },
+        context: { platform: 'kubernetes', namespace: 'osbapp-stag' },
+      });
       const who = identity('kubernetes', { username: 'jane', uid: 'u-1', groups: ['dev'] });
       const res = await osb('PUT', `${SI}/sync-1`, body, { 'x-broker-api-originating-identity': who });
       expect(res.status).toBe(201);
@@ -121,7 +128,12 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
       await rejected(409, 'PUT', `${SI}/sync-1`, { ...body, parameters: { app: 'osbapp', environment: 'prod' } });
       await rejected(409, 'PUT', `${SI}/sync-1?accepts_incomplete=true`, { ...body, plan_id: ids.async });
       const [op] = await query(t.databaseUrl, `SELECT kind, protocol, actor, originating_identity FROM operations WHERE kind = 'provision' AND app = 'osbapp'`);
-      expect(op).toEqual({ kind: 'provision', protocol: 'osb', actor: 'kubernetes:jane', originating_identity: { platform: 'kubernetes', username: 'jane', uid: 'u-1', groups: ['dev'] } });
+      expect(op).toEqual({
+        kind: 'provision',
+        protocol: 'osb',
+        actor: 'kubernetes:jane',
+        originating_identity: { platform: 'kubernetes', username: 'jane', uid: 'u-1', groups: ['dev'] },
+      });
       const [inst] = await query(t.databaseUrl, `SELECT target_request FROM instances WHERE external_id = 'sync-1'`);
       expect(inst.target_request).toEqual({ namespace: 'osbapp-stag' });
     });
@@ -146,9 +158,13 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
       await rejected(422, 'PUT', `${SI}/mi-1`, provisionBody(ids, ids.sync, { maintenance_info: { version: '0.9.0' } }), undefined, 'MaintenanceInfoConflict');
       expect((await osb('PUT', `${SI}/mi-1`, provisionBody(ids, ids.sync, { maintenance_info: { version: '1.0.0' } }))).status).toBe(201);
       // without parameters: osb-<first 12 characters of the id>, module default, environment prod
-      expect(await query(t.databaseUrl, `SELECT app, module, env FROM instances WHERE external_id = 'mi-1'`)).toEqual([{ app: 'osb-mi-1', module: 'default', env: 'prod' }]);
+      expect(await query(t.databaseUrl, `SELECT app, module, env FROM instances WHERE external_id = 'mi-1'`)).toEqual([
+        { app: 'osb-mi-1', module: 'default', env: 'prod' },
+      ]);
       expect((await osb('PUT', `${SI}/0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0`, provisionBody(ids, ids.sync))).status).toBe(201);
-      expect(await query(t.databaseUrl, `SELECT app FROM instances WHERE external_id = '0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0'`)).toEqual([{ app: 'osb-0f1e2d3c-4b5' }]);
+      expect(await query(t.databaseUrl, `SELECT app FROM instances WHERE external_id = '0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0'`)).toEqual([
+        { app: 'osb-0f1e2d3c-4b5' },
+      ]);
     });
 
     it('async plan: 422 AsyncRequired without accepts_incomplete; 202 with operation, re-PUT 202 same operation, then 200', async () => {
@@ -170,7 +186,10 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
       await untilSucceeded('async-1');
       expect((await osb('PUT', `${SI}/async-1?accepts_incomplete=true`, body)).status).toBe(200);
       const got = await osb('GET', `${SI}/async-1`);
-      expect(got).toMatchObject({ status: 200, body: { service_id: ids.service, plan_id: ids.async, parameters: { app: 'asyncapp' }, maintenance_info: { version: '1.0.0' } } });
+      expect(got).toMatchObject({
+        status: 200,
+        body: { service_id: ids.service, plan_id: ids.async, parameters: { app: 'asyncapp' }, maintenance_info: { version: '1.0.0' } },
+      });
     });
 
     it('409 when the (app, module, env) belongs to another instance id', async () => {
@@ -190,7 +209,10 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
 
     it('the instance shows in the REST status of its app module (one shared row)', async () => {
       const rest = await t.api('GET', '/api/v1/apps/osbapp/modules/default/monitoring');
-      expect(rest).toMatchObject({ status: 200, body: { enabled: true, environments: { stag: { state: 'ready', project: { slug: 'osbapp-default-stag' } } } } });
+      expect(rest).toMatchObject({
+        status: 200,
+        body: { enabled: true, environments: { stag: { state: 'ready', project: { slug: 'osbapp-default-stag' } } } },
+      });
       expect(await query(t.databaseUrl, `SELECT origin, external_id FROM instances WHERE app = 'osbapp'`)).toEqual([{ origin: 'osb', external_id: 'sync-1' }]);
     });
   });
@@ -225,7 +247,11 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
     });
 
     it('plan change sync → async-only is applied (plan_updateable)', async () => {
-      const res = await osb('PATCH', `${SI}/mi-1?accepts_incomplete=true`, { service_id: ids.service, plan_id: ids.async, previous_values: { plan_id: ids.sync } });
+      const res = await osb('PATCH', `${SI}/mi-1?accepts_incomplete=true`, {
+        service_id: ids.service,
+        plan_id: ids.async,
+        previous_values: { plan_id: ids.sync },
+      });
       expect(res.status).toBe(202);
       await untilSucceeded('mi-1');
       expect((await osb('GET', `${SI}/mi-1`)).body.plan_id).toBe(ids.async);
@@ -262,7 +288,14 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
       expect(res.body.credentials).toBeUndefined();
       expect((await osb('GET', B('async-1', 'ab-1'))).status).toBe(404);
       await rejected(422, 'PUT', `${B('async-1', 'ab-2')}?accepts_incomplete=true`, bindBody(), undefined, 'ConcurrencyError');
-      await rejected(422, 'PATCH', `${SI}/async-1?accepts_incomplete=true`, { service_id: ids.service, parameters: { module: 'default' } }, undefined, 'ConcurrencyError');
+      await rejected(
+        422,
+        'PATCH',
+        `${SI}/async-1?accepts_incomplete=true`,
+        { service_id: ids.service, parameters: { module: 'default' } },
+        undefined,
+        'ConcurrencyError',
+      );
       const lo = await osb('GET', `${B('async-1', 'ab-1')}/last_operation?operation=${res.body.operation}`);
       expect(lo.body.state).toBe('in progress');
       expect(lo.headers.get('retry-after')).toBe('3');

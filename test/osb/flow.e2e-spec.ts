@@ -33,7 +33,11 @@ describe('OSB: end-to-end flows with key rotation', () => {
 
   const bindingKeys = (slug: string) => standin.state.keys(ORG, slug).filter((k) => k.name.startsWith('svc-sentry:binding:'));
 
-  for (const [planName, version] of [['default-async', '2.17'], ['default', '2.17'], ['default', '2.13']] as const) {
+  for (const [planName, version] of [
+    ['default-async', '2.17'],
+    ['default', '2.17'],
+    ['default', '2.13'],
+  ] as const) {
     it(`${planName} plan, API ${version}: provision → bind → rotate (two keys live) → unbind old (one live) → deprovision`, async () => {
       const osb = osbClient(t, version);
       const async = planName === 'default-async';
@@ -45,12 +49,16 @@ describe('OSB: end-to-end flows with key rotation', () => {
       const q = `?service_id=${ids.service}&plan_id=${plan}${async ? '&accepts_incomplete=true' : ''}`;
       const poll = async (path: string, operation?: string) => {
         if (!async) return;
-        await waitFor(async () => {
-          const r = await osb('GET', `${path}/last_operation${operation ? `?operation=${encodeURIComponent(operation)}` : ''}`);
-          if (r.body.state === 'in progress') expect(r.headers.get('retry-after')).toBe('1');
-          if (r.body.state === 'failed') throw new Error(`operation failed: ${r.body.description}`);
-          return r.body.state === 'succeeded';
-        }, 20_000, 300);
+        await waitFor(
+          async () => {
+            const r = await osb('GET', `${path}/last_operation${operation ? `?operation=${encodeURIComponent(operation)}` : ''}`);
+            if (r.body.state === 'in progress') expect(r.headers.get('retry-after')).toBe('1');
+            if (r.body.state === 'failed') throw new Error(`operation failed: ${r.body.description}`);
+            return r.body.state === 'succeeded';
+          },
+          20_000,
+          300,
+        );
       };
       const SI = `/v2/service_instances/${iid}`;
 

@@ -8,8 +8,13 @@ describe('spine: bad input changes nothing', () => {
   let t: TestApp;
 
   const counts = async () =>
-    (await query(t.databaseUrl, `SELECT (SELECT count(*) FROM attachments)::int a, (SELECT count(*) FROM instances)::int i,
-      (SELECT count(*) FROM operations)::int o, (SELECT count(*) FROM keys)::int k, (SELECT count(*) FROM pgboss.job)::int j`))[0];
+    (
+      await query(
+        t.databaseUrl,
+        `SELECT (SELECT count(*) FROM attachments)::int a, (SELECT count(*) FROM instances)::int i,
+      (SELECT count(*) FROM operations)::int o, (SELECT count(*) FROM keys)::int k, (SELECT count(*) FROM pgboss.job)::int j`,
+      )
+    )[0];
 
   beforeAll(async () => {
     standin = await startSentryStandin();
@@ -26,14 +31,46 @@ describe('spine: bad input changes nothing', () => {
     ['enabled not boolean', 'PUT', '/api/v1/apps/tnfood/modules/default/monitoring', { enabled: 'yes' }, undefined, 400, 'InvalidInput'],
     ['unknown field', 'PUT', '/api/v1/apps/tnfood/modules/default/monitoring', { enabled: true, colour: 'red' }, undefined, 400, 'InvalidInput'],
     ['unknown plan', 'PUT', '/api/v1/apps/tnfood/modules/default/monitoring', { enabled: true, plan: 'gold' }, undefined, 400, 'PlanNotFound'],
-    ['bad developer e-mail', 'PUT', '/api/v1/apps/tnfood/modules/default/monitoring', { enabled: true, developers: ['not-an-email'] }, undefined, 400, 'InvalidInput'],
-    ['bad target namespace', 'PUT', '/api/v1/apps/tnfood/modules/default/monitoring', { enabled: true, targets: { stag: { namespace: 'Bad_NS' } } }, undefined, 400, 'InvalidInput'],
-    ['target for an unknown env', 'PUT', '/api/v1/apps/tnfood/modules/default/monitoring', { enabled: true, targets: { qa: { namespace: 'ns' } } }, undefined, 400, 'InvalidInput'],
+    [
+      'bad developer e-mail',
+      'PUT',
+      '/api/v1/apps/tnfood/modules/default/monitoring',
+      { enabled: true, developers: ['not-an-email'] },
+      undefined,
+      400,
+      'InvalidInput',
+    ],
+    [
+      'bad target namespace',
+      'PUT',
+      '/api/v1/apps/tnfood/modules/default/monitoring',
+      { enabled: true, targets: { stag: { namespace: 'Bad_NS' } } },
+      undefined,
+      400,
+      'InvalidInput',
+    ],
+    [
+      'target for an unknown env',
+      'PUT',
+      '/api/v1/apps/tnfood/modules/default/monitoring',
+      { enabled: true, targets: { qa: { namespace: 'ns' } } },
+      undefined,
+      400,
+      'InvalidInput',
+    ],
     ['uppercase app', 'PUT', '/api/v1/apps/TnFood/modules/default/monitoring', { enabled: true }, undefined, 400, 'InvalidInput'],
     ['underscore module', 'PUT', '/api/v1/apps/tnfood/modules/my_mod/monitoring', { enabled: true }, undefined, 400, 'InvalidInput'],
     ['64-char app', 'PUT', `/api/v1/apps/${'a'.repeat(64)}/modules/default/monitoring`, { enabled: true }, undefined, 400, 'InvalidInput'],
     ['missing token', 'PUT', '/api/v1/apps/tnfood/modules/default/monitoring', { enabled: true }, { authorization: '' }, 401, 'Unauthorized'],
-    ['wrong token', 'PUT', '/api/v1/apps/tnfood/modules/default/monitoring', { enabled: true }, { authorization: 'Bearer nope-nope-nope' }, 401, 'Unauthorized'],
+    [
+      'wrong token',
+      'PUT',
+      '/api/v1/apps/tnfood/modules/default/monitoring',
+      { enabled: true },
+      { authorization: 'Bearer nope-nope-nope' },
+      401,
+      'Unauthorized',
+    ],
     ['basic auth', 'PUT', '/api/v1/apps/tnfood/modules/default/monitoring', { enabled: true }, { authorization: 'Basic dXNlcjpwYXNz' }, 401, 'Unauthorized'],
     ['bad audit limit', 'GET', '/api/v1/apps/tnfood/audit?limit=1000', undefined, undefined, 400, 'InvalidInput'],
     ['unknown operation', 'GET', '/api/v1/operations/00000000-0000-0000-0000-000000000000', undefined, undefined, 404, 'OperationNotFound'],

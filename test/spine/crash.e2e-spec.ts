@@ -17,8 +17,7 @@ describe('spine: crash safety', () => {
     SVC_SENTRY_ENCRYPTION_KEY: encryptionKey,
     DATABASE_URL: api.databaseUrl,
   });
-  const ready = async () =>
-    (await query(api.databaseUrl, `SELECT count(*)::int AS n FROM instances WHERE state = 'ready'`))[0].n as number;
+  const ready = async () => (await query(api.databaseUrl, `SELECT count(*)::int AS n FROM instances WHERE state = 'ready'`))[0].n as number;
 
   beforeAll(async () => {
     standin = await startSentryStandin({ orgs: [ORG], latencyMs: 60 });

@@ -31,15 +31,28 @@ describe('spine: converges through upstream faults', () => {
     const apps = Array.from({ length: APPS }, (_, i) => `fault${i}`);
     const answers = await Promise.all(apps.map((a) => t.api('PUT', `/api/v1/apps/${a}/modules/default/monitoring`, { enabled: true })));
     expect(answers.every((a) => a.status === 202)).toBe(true);
-    await waitFor(async () => {
-      const states = await Promise.all(apps.map(async (a) => (await t.api('GET', `/api/v1/apps/${a}/modules/default/monitoring`)).body));
-      return states.every((s) => Object.values<any>(s.environments).every((e) => e.state === 'ready'));
-    }, 240_000, 1000);
+    await waitFor(
+      async () => {
+        const states = await Promise.all(apps.map(async (a) => (await t.api('GET', `/api/v1/apps/${a}/modules/default/monitoring`)).body));
+        return states.every((s) => Object.values<any>(s.environments).every((e) => e.state === 'ready'));
+      },
+      240_000,
+      1000,
+    );
     const stats = standin.stats();
     standin.setFaults({});
     // Minimum work: per app one team + per env one project and one key = 5 calls, plus the region lookup.
     const minimum = APPS * 5 + 1;
-    console.log(JSON.stringify({ suite: 'faults', upstreamCalls: stats.calls, minimum, ratio: +(stats.calls / minimum).toFixed(2), status: stats.status, timeouts: stats.timeouts }));
+    console.log(
+      JSON.stringify({
+        suite: 'faults',
+        upstreamCalls: stats.calls,
+        minimum,
+        ratio: +(stats.calls / minimum).toFixed(2),
+        status: stats.status,
+        timeouts: stats.timeouts,
+      }),
+    );
     expect(stats.calls).toBeLessThanOrEqual(minimum * 3);
     expect(stats.rateLimited + (stats.status[500] ?? 0) + (stats.status[502] ?? 0) + (stats.status[503] ?? 0)).toBeGreaterThan(0);
 

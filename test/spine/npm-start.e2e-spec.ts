@@ -22,10 +22,14 @@ describe('npm start with no configuration', () => {
     child.stderr.on('data', (d) => (out += d));
     try {
       const base = `http://127.0.0.1:${port}`;
-      const health = await waitFor(async () => {
-        if (child.exitCode !== null) throw new Error(`main.js exited with ${child.exitCode}`);
-        return (await fetch(`${base}/healthz`).catch(() => null))?.status === 200;
-      }, 90_000, 300).catch((e) => {
+      const health = await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`main.js exited with ${child.exitCode}`);
+          return (await fetch(`${base}/healthz`).catch(() => null))?.status === 200;
+        },
+        90_000,
+        300,
+      ).catch((e) => {
         throw new Error(`${e}\n${out}`);
       });
       expect(health).toBe(true);

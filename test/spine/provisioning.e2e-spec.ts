@@ -115,7 +115,9 @@ describe('spine: toggle monitoring end to end (real PostgreSQL, Sentry stand-in)
 
   it('adopts an existing project only when it is provably ours', async () => {
     await fetch(`${standin.url}/api/0/organizations/${ORG}/teams/`, {
-      method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: JSON.stringify({ slug: 'adopt' }),
+      method: 'POST',
+      headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'adopt' }),
     });
     standin.state.createProjectOutOfBand(ORG, 'adopt', 'adopt-default-stag');
     standin.state.createProjectOutOfBand(ORG, 'tnfood', 'adopt-default-prod');

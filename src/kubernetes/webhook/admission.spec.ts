@@ -5,14 +5,21 @@ const target: EnabledTarget = { cluster: 'c1', namespace: 'tnfood-stag', app: 't
 const ctx = (over: Partial<AdmissionContext> = {}): AdmissionContext => ({
   lookup: (ns, app, mod, cluster) =>
     ns === target.namespace && app === target.app && mod === target.module && (!cluster || cluster === target.cluster) ? target : undefined,
-  appLabel: 'svc-sentry.io/app', moduleLabel: 'svc-sentry.io/module', versionLabel: 'app.kubernetes.io/version', ...over,
+  appLabel: 'svc-sentry.io/app',
+  moduleLabel: 'svc-sentry.io/module',
+  versionLabel: 'app.kubernetes.io/version',
+  ...over,
 });
 const review = (over: Record<string, unknown> = {}, labels: Record<string, string> = { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default' }) =>
   JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
     request: {
-      uid: 'u-1', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' },
-      namespace: 'tnfood-stag', operation: 'CREATE',
+      uid: 'u-1',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      namespace: 'tnfood-stag',
+      operation: 'CREATE',
       object: { metadata: { generateName: 'web-', labels }, spec: { containers: [{ name: 'web', image: 'x' }] } },
       ...over,
     },
@@ -64,22 +71,33 @@ describe('admit', () => {
 
   it('ignores other kinds and operations', () => {
     expect(admit(review({ operation: 'UPDATE' }), ctx()).decision).toBe('ignored');
-    expect(admit(review({ kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, resource: { group: 'apps', resource: 'deployments' } }), ctx()).decision).toBe('ignored');
+    expect(
+      admit(review({ kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, resource: { group: 'apps', resource: 'deployments' } }), ctx()).decision,
+    ).toBe('ignored');
     expect(admit(review({ subResource: 'status' }), ctx()).decision).toBe('ignored');
   });
 
   it('is idempotent: an already patched Pod gives "unchanged" and no patch', () => {
     const env = ['SENTRY_DSN', 'SENTRY_ENVIRONMENT', 'SENTRY_TRACES_SAMPLE_RATE'].map((name) => ({ name, value: 'x' }));
-    const r = admit(review({ object: { metadata: { labels: { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default' } }, spec: { containers: [{ name: 'w', env }] } } }), ctx());
+    const r = admit(
+      review({
+        object: { metadata: { labels: { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default' } }, spec: { containers: [{ name: 'w', env }] } },
+      }),
+      ctx(),
+    );
     expect(r.decision).toBe('unchanged');
     expect(response(r.body).patch).toBeUndefined();
   });
 
   it('answers 400 to malformed reviews', () => {
-    for (const bad of ['not json', '[]', JSON.stringify({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'x' } }),
+    for (const bad of [
+      'not json',
+      '[]',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'x' } }),
       JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }),
       JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: {} }),
-      review({ object: { metadata: { labels: { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default' } }, spec: {} } })]) {
+      review({ object: { metadata: { labels: { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default' } }, spec: {} } }),
+    ]) {
       const r = admit(bad, ctx());
       expect(r.status).toBe(400);
       expect(r.decision).toBe('malformed');
@@ -87,7 +105,14 @@ describe('admit', () => {
   });
 
   it('fails open on an internal error: allowed, no patch, decision "error"', () => {
-    const r = admit(review(), ctx({ lookup: () => { throw new Error('boom'); } }));
+    const r = admit(
+      review(),
+      ctx({
+        lookup: () => {
+          throw new Error('boom');
+        },
+      }),
+    );
     expect(r).toMatchObject({ status: 200, decision: 'error' });
     expect(r.error?.message).toBe('boom');
     expect(response(r.body)).toEqual({ uid: 'u-1', allowed: true });

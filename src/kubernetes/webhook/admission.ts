@@ -63,7 +63,9 @@ function encodedPatch(pod: PodLike, secretName: string, versionLabel?: string): 
 }
 
 const malformed = (why: string): AdmissionResult => ({
-  status: 400, decision: 'malformed', dryRun: false,
+  status: 400,
+  decision: 'malformed',
+  dryRun: false,
   body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 400, message: `malformed AdmissionReview: ${why}` }),
 });
 
@@ -88,8 +90,14 @@ export function admit(raw: string | Buffer, ctx: AdmissionContext): AdmissionRes
   const req = parseReview(raw);
   if (typeof req === 'string') return malformed(req);
   const dryRun = req.dryRun === true;
-  const done = (decision: Decision, patchB64?: string, error?: Error): AdmissionResult =>
-    ({ status: 200, body: reply(req.uid, patchB64), decision, dryRun, uid: req.uid, error });
+  const done = (decision: Decision, patchB64?: string, error?: Error): AdmissionResult => ({
+    status: 200,
+    body: reply(req.uid, patchB64),
+    decision,
+    dryRun,
+    uid: req.uid,
+    error,
+  });
   try {
     const isPod = (req.kind?.kind === 'Pod' && !req.kind.group) || (req.resource?.resource === 'pods' && !req.resource.group);
     if (!isPod || req.operation !== 'CREATE' || req.subResource) return done('ignored');

@@ -1,7 +1,14 @@
 import { ArrayEnabledTargetsSource, EnabledTarget, EnabledTargetsSource, EnabledTargetsView } from './enabled-targets';
 
-const t = (over: Partial<EnabledTarget> = {}): EnabledTarget =>
-  ({ cluster: 'c1', namespace: 'ns', app: 'a', module: 'm', env: 'stag', secretName: 'svc-sentry-m', ...over });
+const t = (over: Partial<EnabledTarget> = {}): EnabledTarget => ({
+  cluster: 'c1',
+  namespace: 'ns',
+  app: 'a',
+  module: 'm',
+  env: 'stag',
+  secretName: 'svc-sentry-m',
+  ...over,
+});
 
 describe('EnabledTargetsView', () => {
   it('answers from memory after a refresh, per cluster or across clusters', async () => {

@@ -44,7 +44,10 @@ export class EnabledTargetsView {
   loadedAt?: Date;
   size = 0;
 
-  constructor(private readonly source: EnabledTargetsSource, private readonly intervalMs = 10_000) {}
+  constructor(
+    private readonly source: EnabledTargetsSource,
+    private readonly intervalMs = 10_000,
+  ) {}
 
   /** Target for a Pod in namespace labelled app/module; cluster narrows it when the webhook URL names one. */
   lookup(namespace: string, app: string, module: string, cluster?: string): EnabledTarget | undefined {

@@ -7,20 +7,32 @@ const names = (env: Array<{ name: string }>) => env.map((e) => e.name);
 describe('buildEnvPatch', () => {
   it('adds the whole env array to a container without env, as secretKeyRef with optional: true', () => {
     const ops = buildEnvPatch(pod([{ name: 'web', image: 'x' }]), 'svc-sentry-default');
-    expect(ops).toEqual([{
-      op: 'add', path: '/spec/containers/0/env',
-      value: SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: 'svc-sentry-default', key, optional: true } } })),
-    }]);
+    expect(ops).toEqual([
+      {
+        op: 'add',
+        path: '/spec/containers/0/env',
+        value: SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: 'svc-sentry-default', key, optional: true } } })),
+      },
+    ]);
   });
 
   it('appends with /env/- to an existing env and leaves variables the container already sets alone', () => {
-    const p = pod([{ name: 'web', env: [{ name: 'SENTRY_DSN', value: 'https://mine@example/1' }, { name: 'A', value: 'b' }] }]);
+    const p = pod([
+      {
+        name: 'web',
+        env: [
+          { name: 'SENTRY_DSN', value: 'https://mine@example/1' },
+          { name: 'A', value: 'b' },
+        ],
+      },
+    ]);
     const ops = buildEnvPatch(p, 's');
     expect(ops.map((o) => o.path)).toEqual(['/spec/containers/0/env/-', '/spec/containers/0/env/-']);
     expect(ops.map((o) => (o.value as { name: string }).name)).toEqual(['SENTRY_ENVIRONMENT', 'SENTRY_TRACES_SAMPLE_RATE']);
     const patched = applyEnvPatch(p, ops);
-    expect(patched.spec.containers[0]).toMatchObject({ env: [{ name: 'SENTRY_DSN', value: 'https://mine@example/1' }, { name: 'A' },
-      { name: 'SENTRY_ENVIRONMENT' }, { name: 'SENTRY_TRACES_SAMPLE_RATE' }] });
+    expect(patched.spec.containers[0]).toMatchObject({
+      env: [{ name: 'SENTRY_DSN', value: 'https://mine@example/1' }, { name: 'A' }, { name: 'SENTRY_ENVIRONMENT' }, { name: 'SENTRY_TRACES_SAMPLE_RATE' }],
+    });
   });
 
   it('patches every container, including an empty env array', () => {
@@ -34,7 +46,8 @@ describe('buildEnvPatch', () => {
     const withLabel = pod([{ name: 'web' }], { 'app.kubernetes.io/version': '1.2.3' });
     const [op] = buildEnvPatch(withLabel, 's', 'app.kubernetes.io/version');
     expect((op.value as any[]).find((e) => e.name === RELEASE_VAR)).toEqual({
-      name: RELEASE_VAR, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['app.kubernetes.io/version']" } },
+      name: RELEASE_VAR,
+      valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['app.kubernetes.io/version']" } },
     });
     const [op2] = buildEnvPatch(pod([{ name: 'web' }]), 's', 'app.kubernetes.io/version');
     expect(names(op2.value as any[])).not.toContain(RELEASE_VAR);
@@ -66,11 +79,14 @@ describe('envPatchKey (patch cache key)', () => {
   });
 
   it('equal keys always mean equal patches, so a cached patch is the patch', () => {
-    fc.assert(fc.property(podArb, podArb, fc.constantFrom('s1', 's2'), fc.constantFrom('s1', 's2'), (p1, p2, s1, s2) => {
-      if (envPatchKey(p1, s1, 'v') === envPatchKey(p2, s2, 'v')) {
-        expect(buildEnvPatch(p1, s1, 'v')).toEqual(buildEnvPatch(p2, s2, 'v'));
-      }
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(podArb, podArb, fc.constantFrom('s1', 's2'), fc.constantFrom('s1', 's2'), (p1, p2, s1, s2) => {
+        if (envPatchKey(p1, s1, 'v') === envPatchKey(p2, s2, 'v')) {
+          expect(buildEnvPatch(p1, s1, 'v')).toEqual(buildEnvPatch(p2, s2, 'v'));
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('differs when the secret, the release label or an env name differs, and is undefined for odd shapes', () => {

@@ -101,7 +101,10 @@ const ALL_VARS: readonly string[] = [...SECRET_KEYS, RELEASE_VAR];
 export function applyEnvPatch<T extends PodLike>(pod: T, ops: JsonPatchOp[]): T {
   const copy = JSON.parse(JSON.stringify(pod)) as T;
   for (const op of ops) {
-    const parts = op.path.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = op.path
+      .split('/')
+      .slice(1)
+      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
     let node: any = copy;
     for (const p of parts.slice(0, -1)) node = node[p];
     const last = parts[parts.length - 1];

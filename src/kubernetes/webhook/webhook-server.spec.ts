@@ -24,13 +24,20 @@ describe('WebhookServer', () => {
     copyFileSync(c.certFile, certFile());
     copyFileSync(c.keyFile, keyFile());
     server = new WebhookServer({
-      host: '127.0.0.1', port: 0, certFile: certFile(), keyFile: keyFile(), certCheckMs: 50,
+      host: '127.0.0.1',
+      port: 0,
+      certFile: certFile(),
+      keyFile: keyFile(),
+      certCheckMs: 50,
       context: {
         lookup: (ns, _app, _mod, cluster) => {
           if (failing) throw new Error('view exploded');
-          return ns === 'on' && (!cluster || cluster === 'c') ? { cluster: 'c', namespace: 'on', app: 'a', module: 'm', env: 'stag', secretName: 'svc-sentry-m' } : undefined;
+          return ns === 'on' && (!cluster || cluster === 'c')
+            ? { cluster: 'c', namespace: 'on', app: 'a', module: 'm', env: 'stag', secretName: 'svc-sentry-m' }
+            : undefined;
         },
-        appLabel: 'app', moduleLabel: 'mod',
+        appLabel: 'app',
+        moduleLabel: 'mod',
       },
     });
     await server.start();
@@ -41,23 +48,32 @@ describe('WebhookServer', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = (method: string, path: string, body?: string) => new Promise<{ status: number; body: string }>((ok, fail) => {
-    const r = request({ host: '127.0.0.1', port: server.port, method, path, ca: ca.pem, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body: text }));
+  const call = (method: string, path: string, body?: string) =>
+    new Promise<{ status: number; body: string }>((ok, fail) => {
+      const r = request({ host: '127.0.0.1', port: server.port, method, path, ca: ca.pem, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, body: text }));
+      });
+      r.on('error', fail);
+      r.end(body);
     });
-    r.on('error', fail);
-    r.end(body);
-  });
-  const review = (namespace: string) => JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
-    request: { uid: 'u1', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace, operation: 'CREATE',
-      object: { metadata: { labels: { app: 'a', mod: 'm' } }, spec: { containers: [{ name: 'c' }] } } },
-  });
+  const review = (namespace: string) =>
+    JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'u1',
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        namespace,
+        operation: 'CREATE',
+        object: { metadata: { labels: { app: 'a', mod: 'm' } }, spec: { containers: [{ name: 'c' }] } },
+      },
+    });
   const metric = async (decision: string) =>
     (await register.getSingleMetric('svc_sentry_webhook_decisions_total')!.get()).values
-      .filter((v) => v.labels.decision === decision).reduce((n, v) => n + v.value, 0);
+      .filter((v) => v.labels.decision === decision)
+      .reduce((n, v) => n + v.value, 0);
 
   it('serves POST /mutate-pods and /mutate-pods/<cluster>, GET /healthz, and refuses the rest', async () => {
     const patched = await call('POST', '/mutate-pods', review('on'));
@@ -97,13 +113,14 @@ describe('WebhookServer', () => {
   });
 
   it('picks up a rotated certificate without a restart', async () => {
-    const serial = () => new Promise<string>((ok, fail) => {
-      const s = connect({ host: '127.0.0.1', port: server.port, ca: ca.pem, servername: 'localhost' }, () => {
-        ok(new X509Certificate(s.getPeerCertificate(true).raw).serialNumber);
-        s.end();
+    const serial = () =>
+      new Promise<string>((ok, fail) => {
+        const s = connect({ host: '127.0.0.1', port: server.port, ca: ca.pem, servername: 'localhost' }, () => {
+          ok(new X509Certificate(s.getPeerCertificate(true).raw).serialNumber);
+          s.end();
+        });
+        s.on('error', fail);
       });
-      s.on('error', fail);
-    });
     const first = await serial();
     const next = issueServingCert(ca, dir, 'second');
     copyFileSync(next.keyFile, keyFile());

@@ -32,7 +32,14 @@ export function runBatch(dir: string, options: RunOptions, onProgress?: (done: n
       const { report } = migrateTarget(join(dir, app), options);
       rows.push({ app, layout: report.layout.kind, status: report.status, edits: report.edits.length, conflicts: report.conflicts.length });
     } catch (e) {
-      rows.push({ app, layout: e?.details?.layout ?? '-', status: isDomainError(e) ? 'refused' : 'failed', edits: 0, conflicts: 0, message: String(e?.message ?? e) });
+      rows.push({
+        app,
+        layout: e?.details?.layout ?? '-',
+        status: isDomainError(e) ? 'refused' : 'failed',
+        edits: 0,
+        conflicts: 0,
+        message: String(e?.message ?? e),
+      });
     }
     onProgress?.(i + 1, apps.length, app);
   });
@@ -44,8 +51,20 @@ export function summaryTable(rows: BatchRow[]): string {
   const head = ['app', 'layout', 'status', 'edits', 'conflicts', 'message'];
   const cells = rows.map((r) => [r.app, r.layout, r.status, String(r.edits), String(r.conflicts), r.message ?? '']);
   const widths = head.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((c) => c[i].length))));
-  const fmt = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (c: string[]) =>
+    c
+      .map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const totals = new Map<string, number>();
   for (const r of rows) totals.set(r.status, (totals.get(r.status) ?? 0) + 1);
-  return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt), '', `${rows.length} app(s): ${[...totals].map(([s, n]) => `${n} ${s}`).join(', ')}`].join('\n') + '\n';
+  return (
+    [
+      fmt(head),
+      fmt(widths.map((w) => '-'.repeat(w))),
+      ...cells.map(fmt),
+      '',
+      `${rows.length} app(s): ${[...totals].map(([s, n]) => `${n} ${s}`).join(', ')}`,
+    ].join('\n') + '\n'
+  );
 }

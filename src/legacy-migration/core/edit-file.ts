@@ -7,7 +7,11 @@ export function textOf(tree: FileTree, path: string): { file: TreeFile; decoded:
   const file = tree.get(path);
   if (!file) return undefined;
   if (file.symlinkTarget !== undefined) {
-    throw new DomainError(ErrorCode.Unsupported, `${path} is a symlink (→ ${file.symlinkTarget}); the patcher does not edit through links. Nothing was changed.`, { path });
+    throw new DomainError(
+      ErrorCode.Unsupported,
+      `${path} is a symlink (→ ${file.symlinkTarget}); the patcher does not edit through links. Nothing was changed.`,
+      { path },
+    );
   }
   const decoded = decodeText(file.data);
   if (decoded.kind === 'binary') {

@@ -120,7 +120,10 @@ export function detectLayout(tree: FileTree): Layout {
   if (settingsCandidates.length === 1) {
     const file = settingsCandidates[0];
     const rel = root ? file.slice(root.length + 1) : file;
-    const dotted = rel.replace(/\/__init__\.py$|\.py$/, '').split('/').join('.');
+    const dotted = rel
+      .replace(/\/__init__\.py$|\.py$/, '')
+      .split('/')
+      .join('.');
     return {
       kind: 'django',
       description: `Django app (settings module ${dotted} → ${file})`,
@@ -138,12 +141,27 @@ export function detectLayout(tree: FileTree): Layout {
     if (!text || !/\bFlask\b/.test(text)) continue;
     const app = /^([A-Za-z_]\w*)\s*=\s*Flask\(/m.exec(text);
     if (app) {
-      return { kind: 'flask', description: `Flask app module (${p}: ${app[1]} = Flask(...))`, root, requirementsFile, targetFile: p, flaskStyle: 'app-module', flaskAppVar: app[1] };
+      return {
+        kind: 'flask',
+        description: `Flask app module (${p}: ${app[1]} = Flask(...))`,
+        root,
+        requirementsFile,
+        targetFile: p,
+        flaskStyle: 'app-module',
+        flaskAppVar: app[1],
+      };
     }
     if (!factory && /^def\s+create_app\s*\(/m.test(text)) factory = p;
   }
   if (factory) {
-    return { kind: 'flask', description: `Flask application factory (${factory}: def create_app(...))`, root, requirementsFile, targetFile: factory, flaskStyle: 'factory' };
+    return {
+      kind: 'flask',
+      description: `Flask application factory (${factory}: def create_app(...))`,
+      root,
+      requirementsFile,
+      targetFile: factory,
+      flaskStyle: 'factory',
+    };
   }
 
   throw new DomainError(

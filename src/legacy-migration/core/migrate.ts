@@ -35,7 +35,16 @@ export function migrate(tree: FileTree, options: MigrateOptions): MigrationRepor
     };
   }
   const plan = planPatch(tree, layout, options.sdk);
-  return { action: 'patch', sdk: options.sdk, layout, status: plan.status, edits: plan.edits, diff: diffOf(plan.edits), conflicts: plan.conflicts, notes: plan.notes };
+  return {
+    action: 'patch',
+    sdk: options.sdk,
+    layout,
+    status: plan.status,
+    edits: plan.edits,
+    diff: diffOf(plan.edits),
+    conflicts: plan.conflicts,
+    notes: plan.notes,
+  };
 }
 
 /** The tree after the edits (a new map; the input is not modified). */

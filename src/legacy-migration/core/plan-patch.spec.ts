@@ -58,13 +58,19 @@ describe('planPatch', () => {
 
   it('wraps a multi-line Flask(...) call after the statement ends (raven)', () => {
     const tree = treeFrom({ 'app.py': 'from flask import Flask\napp = Flask(\n    __name__,  # (\n    static_folder=")",\n)\nX = 1\n' });
-    const text = applyEdits(tree, migrate(tree, { sdk: 'raven' }).edits).get('app.py')!.data.toString();
+    const text = applyEdits(tree, migrate(tree, { sdk: 'raven' }).edits)
+      .get('app.py')!
+      .data.toString();
     expect(text).toMatch(/static_folder="\)",\n\)\n# WARNING: CODE BLOCK FOR PAAS 3\.0 ADAPTATION BEGIN\n/);
     expect(text.endsWith('# WARNING: CODE BLOCK FOR PAAS 3.0 ADAPTATION END\nX = 1\n')).toBe(true);
   });
 
   it('looks into -r includes: a pin there is not added again, a differing one is reported with its file', () => {
-    const tree = bk({ 'requirements.txt': '-r requirements/base.txt\nDjango==1.8.3\n', 'requirements/base.txt': 'raven==5.0\n-r common.txt\n', 'requirements/common.txt': 'gunicorn==19.6.0\n' });
+    const tree = bk({
+      'requirements.txt': '-r requirements/base.txt\nDjango==1.8.3\n',
+      'requirements/base.txt': 'raven==5.0\n-r common.txt\n',
+      'requirements/common.txt': 'gunicorn==19.6.0\n',
+    });
     const report = migrate(tree, { sdk: 'raven' });
     const req = report.edits.find((e) => e.path === 'requirements.txt')!;
     expect(req.after!.toString()).toContain('pymysql==0.6.7\npython-json-logger==0.1.7\n');

@@ -5,8 +5,15 @@ import { BLUEAPPS_CONFIGURED_SINCE, readText } from './layout';
 import { compareVersions, includesOf, parseRequirements, planPins, Requirement } from './requirements';
 import { splitKeepEol, stripEol, withEol } from './text-codec';
 import {
-  ALREADY_CONFIGURED, blockSdk, createdFileHeader, djangoPatchModuleBody, djangoWiringBody, flaskRavenBody, flaskSentrySdkBody,
-  pinsFor, requirementsHeader,
+  ALREADY_CONFIGURED,
+  blockSdk,
+  createdFileHeader,
+  djangoPatchModuleBody,
+  djangoWiringBody,
+  flaskRavenBody,
+  flaskSentrySdkBody,
+  pinsFor,
+  requirementsHeader,
 } from './templates';
 import { Edit, FileTree, Layout, MigrationStatus, SdkMode } from './types';
 
@@ -50,7 +57,9 @@ export function planPatch(tree: FileTree, layout: Layout, sdk: SdkMode): PatchPl
 
   if (layout.kind === 'blueapps' && compareVersions(layout.blueappsVersion!, BLUEAPPS_CONFIGURED_SINCE) >= 0) {
     plan.status = 'nothing-to-do';
-    plan.notes.push(`blueapps ${layout.blueappsVersion} >= ${BLUEAPPS_CONFIGURED_SINCE}: its templates already include the Sentry configuration; nothing to do.`);
+    plan.notes.push(
+      `blueapps ${layout.blueappsVersion} >= ${BLUEAPPS_CONFIGURED_SINCE}: its templates already include the Sentry configuration; nothing to do.`,
+    );
     return plan;
   }
 
@@ -120,11 +129,20 @@ function planDjango(tree: FileTree, layout: Layout, sdk: SdkMode, plan: PatchPla
   const existing = textOf(tree, moduleFile);
   const body = block(djangoPatchModuleBody(sdk));
   if (!existing) {
-    plan.edits.push(createEdit(moduleFile, withEol([...createdFileHeader, ...body], eol), eol, `create ${moduleFile}: SENTRY_DSN from the environment (${sdk})`));
+    plan.edits.push(
+      createEdit(moduleFile, withEol([...createdFileHeader, ...body], eol), eol, `create ${moduleFile}: SENTRY_DSN from the environment (${sdk})`),
+    );
   } else if (ourBlocks(existing.decoded.text, moduleFile)) {
     plan.notes.push(`${moduleFile} already has the PaaS 3.0 adaptation block.`);
   } else {
-    plan.edits.push(modifyEdit(existing.file, existing.decoded, appendBlock(existing.decoded.text, body, existing.decoded.eol), `append the ${sdk} settings to the existing ${moduleFile}`));
+    plan.edits.push(
+      modifyEdit(
+        existing.file,
+        existing.decoded,
+        appendBlock(existing.decoded.text, body, existing.decoded.eol),
+        `append the ${sdk} settings to the existing ${moduleFile}`,
+      ),
+    );
   }
 
   const text = settings.decoded.text;
@@ -135,7 +153,12 @@ function planDjango(tree: FileTree, layout: Layout, sdk: SdkMode, plan: PatchPla
     plan.notes.push(`${layout.targetFile} already imports ${moduleName}; not wired a second time.`);
   } else {
     plan.edits.push(
-      modifyEdit(settings.file, settings.decoded, appendBlock(text, block(djangoWiringBody(sdk, moduleName)), eol), `import ${moduleName} at the end of the settings`),
+      modifyEdit(
+        settings.file,
+        settings.decoded,
+        appendBlock(text, block(djangoWiringBody(sdk, moduleName)), eol),
+        `import ${moduleName} at the end of the settings`,
+      ),
     );
   }
 }
@@ -144,7 +167,9 @@ function planDjango(tree: FileTree, layout: Layout, sdk: SdkMode, plan: PatchPla
 function statementEnd(lines: string[], start: number): number {
   let depth = 0;
   for (let i = start; i < lines.length; i++) {
-    const code = stripEol(lines[i]).replace(/(['"])(?:\\.|(?!\1).)*\1/g, '""').replace(/#.*$/, '');
+    const code = stripEol(lines[i])
+      .replace(/(['"])(?:\\.|(?!\1).)*\1/g, '""')
+      .replace(/#.*$/, '');
     for (const ch of code) {
       if ('([{'.includes(ch)) depth++;
       else if (')]}'.includes(ch)) depth--;
@@ -173,15 +198,21 @@ function planFlask(tree: FileTree, layout: Layout, sdk: SdkMode, plan: PatchPlan
     }
     let at = plain.findIndex((l) => /^def\s+create_app\s*\(/.test(l));
     while (at > 0 && plain[at - 1].startsWith('@')) at--;
-    plan.edits.push(modifyEdit(t.file, t.decoded, insertBlockAt(text, at, block(flaskSentrySdkBody), t.decoded.eol), 'initialise sentry_sdk before create_app()'));
+    plan.edits.push(
+      modifyEdit(t.file, t.decoded, insertBlockAt(text, at, block(flaskSentrySdkBody), t.decoded.eol), 'initialise sentry_sdk before create_app()'),
+    );
     return;
   }
   const appVar = layout.flaskAppVar!;
   const at = plain.findIndex((l) => new RegExp(`^${escapeRe(appVar)}\\s*=\\s*Flask\\(`).test(l));
   if (sdk === 'sentry-sdk') {
-    plan.edits.push(modifyEdit(t.file, t.decoded, insertBlockAt(text, at, block(flaskSentrySdkBody), t.decoded.eol), `initialise sentry_sdk before ${appVar} = Flask(...)`));
+    plan.edits.push(
+      modifyEdit(t.file, t.decoded, insertBlockAt(text, at, block(flaskSentrySdkBody), t.decoded.eol), `initialise sentry_sdk before ${appVar} = Flask(...)`),
+    );
   } else {
     const after = statementEnd(lines, at);
-    plan.edits.push(modifyEdit(t.file, t.decoded, insertBlockAt(text, after, block(flaskRavenBody(appVar)), t.decoded.eol), `wrap ${appVar} with raven's Flask Sentry`));
+    plan.edits.push(
+      modifyEdit(t.file, t.decoded, insertBlockAt(text, after, block(flaskRavenBody(appVar)), t.decoded.eol), `wrap ${appVar} with raven's Flask Sentry`),
+    );
   }
 }

@@ -27,7 +27,9 @@ export function planRevert(tree: FileTree, root: string): RevertPlan {
     if (spans.length === 0) continue;
     const rest = removeBlocks(decoded.text, path);
     const generated = decoded.text.includes(GENERATED_HEADER);
-    const restLines = splitKeepEol(rest).map((l) => stripEol(l).trim()).filter((l) => l !== '');
+    const restLines = splitKeepEol(rest)
+      .map((l) => stripEol(l).trim())
+      .filter((l) => l !== '');
     if (generated && restLines.every((l) => GENERATED_ONLY.has(l))) {
       plan.edits.push(deleteEdit(file, decoded, `delete ${path} (created by the patch)`));
     } else {

@@ -13,11 +13,15 @@ describe('requirements', () => {
   });
 
   it('adds only missing pins, notes equal ones and reports differing ones', () => {
-    const plan = planPins(parseRequirements(text), [
-      { name: 'gunicorn', version: '19.6.0' },
-      { name: 'python-json-logger', version: '0.1.7' },
-      { name: 'raven', version: '6.1.0' },
-    ], 'requirements.txt');
+    const plan = planPins(
+      parseRequirements(text),
+      [
+        { name: 'gunicorn', version: '19.6.0' },
+        { name: 'python-json-logger', version: '0.1.7' },
+        { name: 'raven', version: '6.1.0' },
+      ],
+      'requirements.txt',
+    );
     expect(plan.lines).toEqual(['gunicorn==19.6.0']);
     expect(plan.notes).toEqual(['requirements.txt:4 already pins Python_JSON_Logger == 0.1.7; not added again.']);
     expect(plan.conflicts).toEqual(['requirements.txt:5 has "raven>=5" but the patch would pin raven==6.1.0; kept the app\'s line, not changed.']);

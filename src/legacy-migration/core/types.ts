@@ -56,12 +56,7 @@ export interface Edit {
   summary: string;
 }
 
-export type MigrationStatus =
-  | 'patched'
-  | 'already-patched'
-  | 'nothing-to-do'
-  | 'reverted'
-  | 'not-patched';
+export type MigrationStatus = 'patched' | 'already-patched' | 'nothing-to-do' | 'reverted' | 'not-patched';
 
 export interface MigrationReport {
   action: 'patch' | 'revert';

@@ -22,21 +22,31 @@ export class SizeBudget {
 
   add(path: string, size: number): void {
     if (size > this.limits.maxFileBytes) {
-      throw new DomainError(ErrorCode.PayloadTooLarge, `${path} is ${mb(size)}, over the per-file limit of ${mb(this.limits.maxFileBytes)}. Nothing was changed.`, {
-        path,
-        size,
-        limit: this.limits.maxFileBytes,
-      });
+      throw new DomainError(
+        ErrorCode.PayloadTooLarge,
+        `${path} is ${mb(size)}, over the per-file limit of ${mb(this.limits.maxFileBytes)}. Nothing was changed.`,
+        {
+          path,
+          size,
+          limit: this.limits.maxFileBytes,
+        },
+      );
     }
     this.total += size;
     this.files += 1;
     if (this.total > this.limits.maxTreeBytes) {
-      throw new DomainError(ErrorCode.PayloadTooLarge, `The tree is over the limit of ${mb(this.limits.maxTreeBytes)} (reached at ${path}). Nothing was changed.`, {
-        limit: this.limits.maxTreeBytes,
-      });
+      throw new DomainError(
+        ErrorCode.PayloadTooLarge,
+        `The tree is over the limit of ${mb(this.limits.maxTreeBytes)} (reached at ${path}). Nothing was changed.`,
+        {
+          limit: this.limits.maxTreeBytes,
+        },
+      );
     }
     if (this.files > this.limits.maxFiles) {
-      throw new DomainError(ErrorCode.PayloadTooLarge, `The tree has more than ${this.limits.maxFiles} files. Nothing was changed.`, { limit: this.limits.maxFiles });
+      throw new DomainError(ErrorCode.PayloadTooLarge, `The tree has more than ${this.limits.maxFiles} files. Nothing was changed.`, {
+        limit: this.limits.maxFiles,
+      });
     }
   }
 }
@@ -46,8 +56,7 @@ export class SizeBudget {
  * backslashes, NUL bytes or `..` segments.
  */
 export function safeEntryPath(name: string): string {
-  const refuse = (why: string) =>
-    new DomainError(ErrorCode.InvalidInput, `Archive entry "${name}" ${why}; refused. Nothing was changed.`, { entry: name });
+  const refuse = (why: string) => new DomainError(ErrorCode.InvalidInput, `Archive entry "${name}" ${why}; refused. Nothing was changed.`, { entry: name });
   if (name.includes('\0')) throw refuse('contains a NUL byte');
   if (name.includes('\\')) throw refuse('contains a backslash');
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw refuse('is an absolute path');

@@ -41,9 +41,13 @@ export function readDirTree(dir: string, limits: Limits = DEFAULT_LIMITS): Map<s
           real = undefined; // dangling, harmless: it is never followed
         }
         if (real !== undefined && real !== realRoot && !real.startsWith(realRoot + sep)) {
-          throw new DomainError(ErrorCode.InvalidInput, `symlink ${childRel} → ${target} resolves to ${relative(realRoot, real)}, outside the tree; refused. Nothing was changed.`, {
-            path: childRel,
-          });
+          throw new DomainError(
+            ErrorCode.InvalidInput,
+            `symlink ${childRel} → ${target} resolves to ${relative(realRoot, real)}, outside the tree; refused. Nothing was changed.`,
+            {
+              path: childRel,
+            },
+          );
         }
         budget.add(childRel, 0);
         tree.set(childRel, { path: childRel, data: Buffer.alloc(0), mode: ls.mode & 0o7777, symlinkTarget: target });
@@ -55,7 +59,9 @@ export function readDirTree(dir: string, limits: Limits = DEFAULT_LIMITS): Map<s
         budget.add(childRel, ls.size);
         tree.set(childRel, { path: childRel, data: readFileSync(childAbs), mode: ls.mode & 0o7777 });
       } else {
-        throw new DomainError(ErrorCode.InvalidInput, `${childRel} is not a regular file, directory or symlink; refused. Nothing was changed.`, { path: childRel });
+        throw new DomainError(ErrorCode.InvalidInput, `${childRel} is not a regular file, directory or symlink; refused. Nothing was changed.`, {
+          path: childRel,
+        });
       }
     }
   };

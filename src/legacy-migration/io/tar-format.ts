@@ -66,7 +66,11 @@ export function readTarGz(gz: Buffer, limits: Limits): Map<string, TreeFile> {
         const t = safeEntryPath(target);
         const src = tree.get(t);
         if (!src || src.symlinkTarget !== undefined) {
-          throw new DomainError(ErrorCode.InvalidInput, `Hard link ${path} → ${target} does not name an earlier file of the archive; refused. Nothing was changed.`, { entry: name });
+          throw new DomainError(
+            ErrorCode.InvalidInput,
+            `Hard link ${path} → ${target} does not name an earlier file of the archive; refused. Nothing was changed.`,
+            { entry: name },
+          );
         }
         budget.add(path, src.data.length);
         tree.set(path, { path, data: src.data, mode: (h.mode ?? 0o644) & 0o7777 });
@@ -78,7 +82,11 @@ export function readTarGz(gz: Buffer, limits: Limits): Map<string, TreeFile> {
       continue;
     }
     if (type !== 'File' && type !== 'OldFile' && type !== 'ContiguousFile') {
-      throw new DomainError(ErrorCode.InvalidInput, `Archive entry "${name}" is a ${type}; only files, directories and links are accepted. Nothing was changed.`, { entry: name });
+      throw new DomainError(
+        ErrorCode.InvalidInput,
+        `Archive entry "${name}" is a ${type}; only files, directories and links are accepted. Nothing was changed.`,
+        { entry: name },
+      );
     }
     budget.add(path, size);
     tree.set(path, { path, data: Buffer.from(body()), mode: (h.mode ?? 0o644) & 0o7777 });

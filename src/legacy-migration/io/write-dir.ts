@@ -11,7 +11,9 @@ function assertNoLinkOnPath(root: string, rel: string): void {
     cur = join(cur, part);
     if (!existsSync(cur)) return;
     if (lstatSync(cur).isSymbolicLink()) {
-      throw new DomainError(ErrorCode.InvalidInput, `${rel}: ${cur} is a symlink; the patcher does not write through links. Nothing was changed.`, { path: rel });
+      throw new DomainError(ErrorCode.InvalidInput, `${rel}: ${cur} is a symlink; the patcher does not write through links. Nothing was changed.`, {
+        path: rel,
+      });
     }
   }
 }

@@ -26,10 +26,16 @@ export function readZip(buf: Buffer, limits: Limits): Map<string, TreeFile> {
     try {
       data = entry.getData();
     } catch (e) {
-      throw new DomainError(ErrorCode.InvalidInput, `Zip entry ${path} cannot be inflated (${e?.message ?? e}); refused. Nothing was changed.`, { entry: path });
+      throw new DomainError(ErrorCode.InvalidInput, `Zip entry ${path} cannot be inflated (${e?.message ?? e}); refused. Nothing was changed.`, {
+        entry: path,
+      });
     }
     if (data.length !== declared) {
-      throw new DomainError(ErrorCode.InvalidInput, `Zip entry ${path} inflates to ${data.length} bytes, not the ${declared} it declares; refused. Nothing was changed.`, { entry: path });
+      throw new DomainError(
+        ErrorCode.InvalidInput,
+        `Zip entry ${path} inflates to ${data.length} bytes, not the ${declared} it declares; refused. Nothing was changed.`,
+        { entry: path },
+      );
     }
     if ((unixMode & S_IFMT) === S_IFLNK) {
       const target = data.toString('utf8');

@@ -10,7 +10,17 @@ const ORG = 'acme';
 describe('SentryTracker (against the Sentry API stand-in)', () => {
   let standin: SentryStandin;
   const tracker = (rate = 100, org = ORG) =>
-    new SentryTracker(plainToInstance(UpstreamConfig, { name: `t${Math.random()}`, kind: 'sentry', url: standin.url, token: 'test-token', org, rateLimitPerSecond: rate, timeoutMs: 2000 }));
+    new SentryTracker(
+      plainToInstance(UpstreamConfig, {
+        name: `t${Math.random()}`,
+        kind: 'sentry',
+        url: standin.url,
+        token: 'test-token',
+        org,
+        rateLimitPerSecond: rate,
+        timeoutMs: 2000,
+      }),
+    );
 
   beforeAll(async () => {
     standin = await startSentryStandin({ orgs: [ORG, 'paced'], pageSize: 2 });
@@ -64,7 +74,9 @@ describe('SentryTracker (against the Sentry API stand-in)', () => {
   });
 
   it('an unknown team while creating a project is a retryable error', async () => {
-    await expect(tracker().createProject({ team: 'ghost', slug: 'ghost-a-b', platform: 'other', defaultRules: true })).rejects.toMatchObject({ retryable: true });
+    await expect(tracker().createProject({ team: 'ghost', slug: 'ghost-a-b', platform: 'other', defaultRules: true })).rejects.toMatchObject({
+      retryable: true,
+    });
   });
 
   it('backs off on 429 until the window resets and still gets every call through', async () => {
@@ -73,7 +85,9 @@ describe('SentryTracker (against the Sentry API stand-in)', () => {
     const t = tracker(1000, 'paced'); // far above the upstream limit: only the upstream's answers pace it
     await t.ensureTeam('burst');
     const started = Date.now();
-    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => t.createProject({ team: 'burst', slug: `burst-${i}`, platform: 'other', defaultRules: true })));
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => t.createProject({ team: 'burst', slug: `burst-${i}`, platform: 'other', defaultRules: true })),
+    );
     expect(created.every((p) => p !== null)).toBe(true);
     expect(Date.now() - started).toBeGreaterThan(1000);
     expect(standin.stats().rateLimited).toBeGreaterThan(0);
@@ -82,7 +96,17 @@ describe('SentryTracker (against the Sentry API stand-in)', () => {
 
   it('rejects with a clear error when the token lacks a scope, without echoing the token', async () => {
     standin.addToken('read-only-token', ['org:read', 'project:read', 'team:read']);
-    const t = new SentryTracker(plainToInstance(UpstreamConfig, { name: 'ro', kind: 'sentry', url: standin.url, token: 'read-only-token', org: ORG, rateLimitPerSecond: 100, timeoutMs: 2000 }));
+    const t = new SentryTracker(
+      plainToInstance(UpstreamConfig, {
+        name: 'ro',
+        kind: 'sentry',
+        url: standin.url,
+        token: 'read-only-token',
+        org: ORG,
+        rateLimitPerSecond: 100,
+        timeoutMs: 2000,
+      }),
+    );
     const err = await t.ensureTeam('nope').catch((e) => e);
     expect(err.code).toBe('UpstreamRejected');
     expect(err.message).toMatch(/403.*check the upstream token and its scopes/);

@@ -1,8 +1,6 @@
 import { DomainError, ErrorCode } from '../../common/domain-error';
 import { UpstreamConfig } from '../../config/config.schema';
-import {
-  CreateKeyInput, CreateProjectInput, ErrorTracker, TrackerCapabilities, UpstreamKey, UpstreamProject,
-} from '../error-tracker.port';
+import { CreateKeyInput, CreateProjectInput, ErrorTracker, TrackerCapabilities, UpstreamKey, UpstreamProject } from '../error-tracker.port';
 import { HttpResponse, UpstreamHttp } from '../http-client';
 import { limiterFor } from '../rate-limiter';
 
@@ -187,5 +185,10 @@ function toProject(body: any): UpstreamProject {
 
 function toKey(body: SentryKeyBody): UpstreamKey {
   if (!body?.id || !body.dsn?.public) throw new DomainError(ErrorCode.UpstreamRejected, 'upstream returned a key without id or DSN');
-  return { id: String(body.id), name: body.name ?? '', isActive: body.isActive !== false, dsn: { public: body.dsn.public, secret: body.dsn.secret ?? body.dsn.public } };
+  return {
+    id: String(body.id),
+    name: body.name ?? '',
+    isActive: body.isActive !== false,
+    dsn: { public: body.dsn.public, secret: body.dsn.secret ?? body.dsn.public },
+  };
 }

@@ -32,8 +32,7 @@ export function binPath(name: KubeBinary, version = KUBE_VERSION): string {
   return join(binDir(version), name);
 }
 
-const haveAll = (version: string, extra: OptionalBinary[] = []) =>
-  [...KUBE_BINARIES, ...extra].every((b) => existsSync(binPath(b, version)));
+const haveAll = (version: string, extra: OptionalBinary[] = []) => [...KUBE_BINARIES, ...extra].every((b) => existsSync(binPath(b, version)));
 
 function goAvailable(): boolean {
   const r = spawnSync('go', ['version'], { encoding: 'utf8' });
@@ -56,8 +55,7 @@ export function kubeHarnessStatus(version = KUBE_VERSION): { ready: true; cached
  * Builds the missing binaries (once per version; concurrent callers — e.g. parallel Jest workers — wait for the
  * one builder through a lock directory). Resolves when all are present.
  */
-export async function ensureKubeBinaries(version = KUBE_VERSION, log: (s: string) => void = () => undefined,
-  extra: OptionalBinary[] = []): Promise<void> {
+export async function ensureKubeBinaries(version = KUBE_VERSION, log: (s: string) => void = () => undefined, extra: OptionalBinary[] = []): Promise<void> {
   if (haveAll(version, extra)) return;
   const status = kubeHarnessStatus(version);
   if (!status.ready) throw new Error(status.reason);

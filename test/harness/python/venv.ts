@@ -13,9 +13,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export type Venv =
-  | { available: true; dir: string; python: string; reused: boolean; requirements: string[] }
-  | { available: false; reason: string };
+export type Venv = { available: true; dir: string; python: string; reused: boolean; requirements: string[] } | { available: false; reason: string };
 
 export interface VenvOptions {
   /** Where venvs live; default `<repo>/.cache/python-venvs`. */
@@ -73,7 +71,10 @@ export async function ensureVenv(requirements: string[], options: VenvOptions = 
     return missing(`${what}: install Python 3 with venv and pip (e.g. apt-get install python3 python3-venv) to run the Python tests`);
   }
   const reqs = [...new Set(requirements.map((r) => r.trim()).filter(Boolean))].sort();
-  const key = createHash('sha256').update(`${version.stdout.trim()}\n${reqs.join('\n')}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(`${version.stdout.trim()}\n${reqs.join('\n')}`)
+    .digest('hex')
+    .slice(0, 16);
   const cacheDir = options.cacheDir ?? join(repoRoot(), '.cache', 'python-venvs');
   const dir = join(cacheDir, key);
   const ready = join(dir, '.svc-sentry-ready');
@@ -89,14 +90,23 @@ export async function ensureVenv(requirements: string[], options: VenvOptions = 
       await run(python, ['-m', 'venv', dir], { timeout: 120_000 });
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
-      return missing(`${python} -m venv failed (${String(e?.stderr || e?.message).trim().split('\n').pop()}): install python3-venv`);
+      return missing(
+        `${python} -m venv failed (${String(e?.stderr || e?.message)
+          .trim()
+          .split('\n')
+          .pop()}): install python3-venv`,
+      );
     }
     const pip = [venvPython, '-m', 'pip', '--disable-pip-version-check', '--no-input'];
     try {
       if (reqs.length) await run(pip[0], [...pip.slice(1), 'install', '--quiet', ...reqs], { timeout, maxBuffer: 32 * 1024 * 1024 });
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`pip install ${reqs.join(' ')} failed: ${String(e?.stderr || e?.message).trim().slice(-2000)}`);
+      throw new Error(
+        `pip install ${reqs.join(' ')} failed: ${String(e?.stderr || e?.message)
+          .trim()
+          .slice(-2000)}`,
+      );
     }
     writeFileSync(ready, JSON.stringify({ requirements: reqs, python: version.stdout.trim(), createdAt: new Date().toISOString() }, null, 2));
     return { available: true as const, dir, python: venvPython, reused: false, requirements: reqs };

@@ -14,14 +14,7 @@ import { memberRoutes } from './routes-members';
 import { orgRoutes } from './routes-org';
 import { projectRoutes } from './routes-projects';
 import { StandinStore } from './state';
-import {
-  ALL_SCOPES,
-  type ReceivedEvent,
-  type SentryStandin,
-  type StandinFaults,
-  type StandinOptions,
-  type StandinStats,
-} from './types';
+import { ALL_SCOPES, type ReceivedEvent, type SentryStandin, type StandinFaults, type StandinOptions, type StandinStats } from './types';
 
 export * from './types';
 
@@ -44,9 +37,7 @@ const copy = <T extends object>(o: T): T => structuredClone(o);
 
 export async function startSentryStandin(opts: StandinOptions = {}): Promise<SentryStandin> {
   const store = new StandinStore(opts.orgs ?? ['acme']);
-  const tokens = new Map<string, Set<string>>(
-    Object.entries(opts.tokens ?? { 'test-token': [...ALL_SCOPES] }).map(([t, s]) => [t, new Set(s)]),
-  );
+  const tokens = new Map<string, Set<string>>(Object.entries(opts.tokens ?? { 'test-token': [...ALL_SCOPES] }).map(([t, s]) => [t, new Set(s)]));
   let faults: StandinFaults = {};
   const setFaults = (f: StandinFaults): void => {
     faults = {};
@@ -128,7 +119,11 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
     if (chance(f.errorRate)) {
       const status = [500, 502, 503][Math.floor(Math.random() * 3)];
       if (status === 500) return withLimits({ status, body: { detail: 'Internal Error', errorId: Date.now().toString(16) } });
-      return { status, text: `<html><body><h1>${status} ${status === 502 ? 'Bad Gateway' : 'Service Unavailable'}</h1></body></html>`, contentType: 'text/html' };
+      return {
+        status,
+        text: `<html><body><h1>${status} ${status === 502 ? 'Bad Gateway' : 'Service Unavailable'}</h1></body></html>`,
+        contentType: 'text/html',
+      };
     }
     try {
       const auth = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');

@@ -24,7 +24,11 @@ function parseAuthHeader(value: string | undefined): Auth {
   const out: Record<string, string> = {};
   for (const part of value.replace(/^\s*Sentry\s+/i, '').split(',')) {
     const eq = part.indexOf('=');
-    if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim().replace(/^"|"$/g, '');
+    if (eq > 0)
+      out[part.slice(0, eq).trim()] = part
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"|"$/g, '');
   }
   return { key: out.sentry_key, secret: out.sentry_secret, client: out.sentry_client };
 }
@@ -32,9 +36,7 @@ function parseAuthHeader(value: string | undefined): Auth {
 function authFrom(req: IncomingMessage, url: URL): Auth {
   const header = req.headers['x-sentry-auth'];
   const authz = req.headers.authorization;
-  const fromHeader = parseAuthHeader(
-    (Array.isArray(header) ? header[0] : header) ?? (authz && /^Sentry\s/i.test(authz) ? authz : undefined),
-  );
+  const fromHeader = parseAuthHeader((Array.isArray(header) ? header[0] : header) ?? (authz && /^Sentry\s/i.test(authz) ? authz : undefined));
   return {
     key: fromHeader.key ?? url.searchParams.get('sentry_key') ?? undefined,
     secret: fromHeader.secret ?? url.searchParams.get('sentry_secret') ?? undefined,
@@ -152,8 +154,7 @@ export function handleIngest(store: StandinStore, req: IncomingMessage, url: URL
 
   const exc = lastException(event);
   const session = envelope?.items.find((i) => i.header?.type === 'session' || i.header?.type === 'sessions')?.payload;
-  const sdkName =
-    str(event?.sdk?.name) ?? str(envelope?.header?.sdk?.name) ?? (auth.client ? auth.client.split('/')[0] : undefined);
+  const sdkName = str(event?.sdk?.name) ?? str(envelope?.header?.sdk?.name) ?? (auth.client ? auth.client.split('/')[0] : undefined);
   const eventId = str(envelope?.header?.event_id) ?? str(event?.event_id) ?? randomBytes(16).toString('hex');
   const received: ReceivedEvent = {
     projectId,

@@ -2,19 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { HttpError, notFound } from './http-util';
 import { paginate } from './pagination';
-import {
-  admin,
-  checkSlug,
-  type Ctx,
-  FieldErrors,
-  PLATFORMS,
-  read,
-  requireObjectBody,
-  RESERVED_PROJECT_SLUGS,
-  type Route,
-  tooLong,
-  write,
-} from './router';
+import { admin, checkSlug, type Ctx, FieldErrors, PLATFORMS, read, requireObjectBody, RESERVED_PROJECT_SLUGS, type Route, tooLong, write } from './router';
 import { slugify } from './state';
 import type { Key, KeyRateLimit, Project } from './types';
 import { keyView, projectDetailView, projectView } from './views';

@@ -267,7 +267,12 @@ describe('Sentry stand-in', () => {
           environment: 'prod',
           release: 'app@1.2.3',
           sdk: { name: 'sentry.python', version: '2.0.0' },
-          exception: { values: [{ type: 'KeyError', value: 'inner' }, { type: 'ValueError', value: 'ünïcode boom' }] },
+          exception: {
+            values: [
+              { type: 'KeyError', value: 'inner' },
+              { type: 'ValueError', value: 'ünïcode boom' },
+            ],
+          },
         },
         null,
         2, // newlines inside the payload: only the item header's byte length delimits it
@@ -341,7 +346,10 @@ describe('Sentry stand-in', () => {
       s.setFaults({ errorRate: 1, requestsPerSecond: 1, resetRate: 0.5 });
       try {
         for (let i = 0; i < 3; i++) {
-          const ok = await fetch(`${s.url}/api/${key.projectId}/store/?sentry_key=${key.public}`, { method: 'POST', body: '{"event_id":"' + 'c'.repeat(32) + '"}' });
+          const ok = await fetch(`${s.url}/api/${key.projectId}/store/?sentry_key=${key.public}`, {
+            method: 'POST',
+            body: '{"event_id":"' + 'c'.repeat(32) + '"}',
+          });
           expect(ok.status).toBe(200);
         }
         s.setFaults({ errorRate: 1 });

@@ -136,8 +136,7 @@ export class StandinStore {
 
   createKey(project: Project, fields: { name?: string | null; rateLimit?: KeyRateLimit | null; useCase?: string }): Key {
     const pub = hex32();
-    const name =
-      fields.name ?? `${ADJECTIVES[Math.floor(Math.random() * ADJECTIVES.length)]} ${ANIMALS[Math.floor(Math.random() * ANIMALS.length)]}`;
+    const name = fields.name ?? `${ADJECTIVES[Math.floor(Math.random() * ADJECTIVES.length)]} ${ANIMALS[Math.floor(Math.random() * ANIMALS.length)]}`;
     const key: Key = {
       id: pub,
       public: pub,

@@ -1,5 +1,18 @@
 import { createHash } from 'node:crypto';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  lstatSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -154,14 +167,22 @@ describe('archives', () => {
     ['tar: a ../ entry', () => rawTarGz([...ok, { name: '../evil.py', data: 'x' }]), /"\.\.\/evil\.py" has a "\.\." segment/],
     ['tar: a nested ../ entry', () => rawTarGz([...ok, { name: 'a/../../evil.py', data: 'x' }]), /has a "\.\." segment/],
     ['tar: an absolute entry', () => rawTarGz([...ok, { name: '/etc/cron.d/evil', data: 'x' }]), /"\/etc\/cron\.d\/evil" is an absolute path/],
-    ['tar: a symlink out', () => rawTarGz([...ok, { name: 'l', type: 'SymbolicLink', linkpath: '../../etc/passwd' }]), /Archive symlink l → \.\.\/\.\.\/etc\/passwd points outside the tree/],
+    [
+      'tar: a symlink out',
+      () => rawTarGz([...ok, { name: 'l', type: 'SymbolicLink', linkpath: '../../etc/passwd' }]),
+      /Archive symlink l → \.\.\/\.\.\/etc\/passwd points outside the tree/,
+    ],
     ['tar: an absolute symlink', () => rawTarGz([...ok, { name: 'l', type: 'SymbolicLink', linkpath: '/etc/passwd' }]), /points outside the tree/],
     ['tar: a hard link out', () => rawTarGz([...ok, { name: 'h', type: 'Link', linkpath: '../etc/passwd' }]), /has a "\.\." segment/],
     ['tar: a device', () => rawTarGz([...ok, { name: 'dev', type: 'CharacterDevice' }]), /is a CharacterDevice/],
     ['zip: a ../ entry', () => rawZip([...ok, { name: '../evil.py', data: 'x' }]), /has a "\.\." segment/],
     ['zip: an absolute entry', () => rawZip([...ok, { name: '/tmp/evil.py', data: 'x' }]), /is an absolute path/],
     ['zip: a backslash entry', () => rawZip([...ok, { name: '..\\evil.py', data: 'x' }]), /contains a backslash/],
-    ['zip: a symlink out', () => rawZip([...ok, { name: 'l', type: 'SymbolicLink', linkpath: '../outside' }]), /Archive symlink l → \.\.\/outside points outside the tree/],
+    [
+      'zip: a symlink out',
+      () => rawZip([...ok, { name: 'l', type: 'SymbolicLink', linkpath: '../outside' }]),
+      /Archive symlink l → \.\.\/outside points outside the tree/,
+    ],
   ])('refuses %s; no output archive is written', (_what, make, message) => {
     const isZip = _what.startsWith('zip');
     const input = join(base, isZip ? 'app.zip' : 'app.tar.gz');
@@ -194,6 +215,6 @@ describe('archives', () => {
     // Lie in the central directory: declare 5 bytes uncompressed.
     const cd = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
     zip.writeUInt32LE(5, cd + 24);
-    expectRefusal(() => migrateArchiveBuffer(zip, { sdk: "sentry-sdk" }), "InvalidInput", /Zip entry app\.py (inflates to|cannot be inflated)/);
+    expectRefusal(() => migrateArchiveBuffer(zip, { sdk: 'sentry-sdk' }), 'InvalidInput', /Zip entry app\.py (inflates to|cannot be inflated)/);
   });
 });

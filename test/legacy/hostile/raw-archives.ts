@@ -21,7 +21,16 @@ export function rawTarGz(entries: RawEntry[]): Buffer {
   for (const e of entries) {
     const data = Buffer.from(e.data ?? '');
     const block = Buffer.alloc(512);
-    new Header({ path: e.name, mode: e.mode ?? 0o644, size: e.size ?? (e.type && e.type !== 'File' ? 0 : data.length), mtime: new Date(0), type: e.type ?? 'File', linkpath: e.linkpath, uid: 0, gid: 0 } as never).encode(block, 0);
+    new Header({
+      path: e.name,
+      mode: e.mode ?? 0o644,
+      size: e.size ?? (e.type && e.type !== 'File' ? 0 : data.length),
+      mtime: new Date(0),
+      type: e.type ?? 'File',
+      linkpath: e.linkpath,
+      uid: 0,
+      gid: 0,
+    } as never).encode(block, 0);
     parts.push(block);
     if ((e.type ?? 'File') === 'File' && data.length) parts.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
   }
