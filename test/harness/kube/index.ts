@@ -4,6 +4,7 @@
  * reason otherwise; under CI=true a missing Go toolchain fails instead).
  */
 import { kubeHarnessStatus } from './binaries';
+import { requirePrerequisite } from '../prerequisites';
 
 export { KUBE_VERSION, KINE_VERSION, ensureKubeBinaries, kubeHarnessStatus, binDir } from './binaries';
 export { startKubeCluster, apiRequest } from './cluster';
@@ -12,13 +13,7 @@ export { createCa, issueServingCert } from './pki';
 export { waitFor, freePort } from './process';
 
 export function describeWithKube(name: string, fn: () => void): void {
-  if (status.ready) {
-    describe(name, fn);
-  } else {
-    // eslint-disable-next-line no-console
-    console.warn(`[skipped] ${name}: ${status.reason}`);
-    describe.skip(`${name} (skipped: ${status.reason})`, fn);
-  }
+  requirePrerequisite('Kubernetes test cluster', status.ready ? undefined : status.reason).describe(name, fn);
 }
 
 /** Budget for beforeAll: long when the first run has to build the binaries, else two minutes. */

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { toolCommand } from '../prerequisites';
 
 const run = promisify(execFile);
 
@@ -18,7 +19,7 @@ export type Venv = { available: true; dir: string; python: string; reused: boole
 export interface VenvOptions {
   /** Where venvs live; default `<repo>/.cache/python-venvs`. */
   cacheDir?: string;
-  /** Interpreter to build from; default `python3`. */
+  /** Interpreter to build from; default `python3` (or SVC_SENTRY_TEST_TOOL_PYTHON3, see ../prerequisites.ts). */
   python?: string;
   /** How long pip may take (ms); default 15 minutes. */
   timeoutMs?: number;
@@ -64,7 +65,7 @@ async function withLock<T>(lock: string, staleMs: number, fn: () => Promise<T>):
 }
 
 export async function ensureVenv(requirements: string[], options: VenvOptions = {}): Promise<Venv> {
-  const python = options.python ?? 'python3';
+  const python = options.python ?? toolCommand('python3');
   const version = spawnSync(python, ['-c', 'import sys, venv; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) {
     const what = version.error ? `${python} not found on PATH` : `${python} has no venv module (${(version.stderr || '').trim().split('\n').pop()})`;
