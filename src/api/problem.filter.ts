@@ -5,7 +5,7 @@ import { bodyParserFailure } from '../common/protocol-errors';
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.InvalidInput]: 400,
   [ErrorCode.PlanNotFound]: 400,
-  [ErrorCode.Unsupported]: 400,
+  [ErrorCode.Unsupported]: 415,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.NotFound]: 404,

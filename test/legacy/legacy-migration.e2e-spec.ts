@@ -1,37 +1,17 @@
-import { ArgumentsHost, Catch, ExceptionFilter, INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { join } from 'node:path';
 import request from 'supertest';
-import { DomainError, ErrorCode } from '../../src/common/domain-error';
-import { AppConfig } from '../../src/config/config.schema';
 import { treeFrom } from '../../src/legacy-migration/core/migrate';
 import { readArchive, writeArchive } from '../../src/legacy-migration/io/archive';
 import { DEFAULT_LIMITS } from '../../src/legacy-migration/io/limits';
 import { readDirTree } from '../../src/legacy-migration/io/read-dir';
+import { API_TOKEN, startTestApp, TestApp } from '../support/app';
 import { rawZip } from './hostile/raw-archives';
-import { LegacyMigrationModule } from '../../src/legacy-migration/legacy-migration.module';
 
-/** Stand-in for the app's problem+json filter (not part of this module): code → status, body carries the code. */
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  [ErrorCode.Unauthorized]: 401,
-  [ErrorCode.InvalidInput]: 400,
-  [ErrorCode.PayloadTooLarge]: 413,
-  [ErrorCode.Unsupported]: 415,
-  [ErrorCode.Conflict]: 409,
-};
-@Catch(DomainError)
-class TestDomainErrorFilter implements ExceptionFilter {
-  catch(e: DomainError, host: ArgumentsHost) {
-    host
-      .switchToHttp()
-      .getResponse()
-      .status(STATUS[e.code] ?? 500)
-      .json({ code: e.code, detail: e.message });
-  }
-}
-
-const TOKEN = 'test-token-123';
-const config = { provide: AppConfig, useValue: Object.assign(new AppConfig(), { apiTokens: [TOKEN] }) };
+/**
+ * The legacy-migration endpoint in the application exactly as `main.ts` builds it (createApp through the shared
+ * test factory): the real problem+json filter maps each refusal to the status openapi.json documents.
+ */
+const TOKEN = API_TOKEN;
 const fixture = (name: string) => readDirTree(join(__dirname, 'fixtures', name));
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -40,23 +20,19 @@ const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => 
 };
 
 describe('POST /api/v1/legacy-migrations', () => {
-  let app: INestApplication;
+  let t: TestApp;
+  // No upstream is needed: the endpoint patches archives and talks to nothing else.
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      // The app module is global and exports AppConfig; a global test module plays that part here.
-      imports: [{ module: class TestConfigModule {}, global: true, providers: [config], exports: [AppConfig] }, LegacyMigrationModule],
-    }).compile();
-    app = moduleRef.createNestApplication();
-    app.useGlobalFilters(new TestDomainErrorFilter());
-    await app.init();
+    t = await startTestApp({ SVC_SENTRY_API_TOKENS: API_TOKEN, SVC_SENTRY_LOG_LEVEL: process.env.SVC_SENTRY_TEST_LOG_LEVEL ?? 'error' });
   });
-  afterAll(() => app.close());
+  afterAll(() => t?.close());
 
-  const post = (query = '') => request(app.getHttpServer()).post(`/api/v1/legacy-migrations${query}`).set('Authorization', `Bearer ${TOKEN}`);
+  const post = (query = '') => request(t.url).post(`/api/v1/legacy-migrations${query}`).set('Authorization', `Bearer ${TOKEN}`);
 
   it('refuses a request without the bearer token', async () => {
-    const res = await request(app.getHttpServer()).post('/api/v1/legacy-migrations').set('Content-Type', 'application/gzip').send(Buffer.from('x'));
+    const res = await request(t.url).post('/api/v1/legacy-migrations').set('Content-Type', 'application/gzip').send(Buffer.from('x'));
     expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.code).toBe('Unauthorized');
   });
 
@@ -140,6 +116,8 @@ describe('POST /api/v1/legacy-migrations', () => {
   ])('refuses %s with a clear error', async (_what, body, type, query, status, code, message) => {
     const res = await post(query).set('Content-Type', type).send(body());
     expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status, type: `urn:svc-sentry:problem:${code}` });
     expect(res.body.detail).toMatch(message);
   });
 });
