@@ -109,15 +109,20 @@ describe('Reconciler (domain, with in-memory fakes)', () => {
   });
 
   it('a plan with delete policy deletes the projects it created', async () => {
-    const { tracker, store, caller } = setup();
-    const yamlPlan = setupWithPlan();
-    await yamlPlan.service.setMonitoring({ app: 'a5', module: 'm', enabled: true, plan: 'ephemeral' }, caller);
-    await yamlPlan.drain();
-    await yamlPlan.service.setMonitoring({ app: 'a5', module: 'm', enabled: false }, caller);
-    await yamlPlan.drain();
-    expect([...yamlPlan.tracker.projects.values()].every((p) => p.deleted)).toBe(true);
-    expect(tracker.calls).toEqual([]);
-    expect(store.instances).toEqual([]);
+    const { service, drain, tracker, store, caller } = setupWithPlan();
+    await service.setMonitoring({ app: 'a5', module: 'm', enabled: true, plan: 'ephemeral' }, caller);
+    expect(await drain()).toEqual(['ready', 'ready']);
+    const slugs = ['a5-m-prod', 'a5-m-stag'];
+    expect([...tracker.projects.keys()].sort()).toEqual(slugs);
+    expect(slugs.map((s) => tracker.projects.get(s)!.deleted ?? false)).toEqual([false, false]);
+
+    await service.setMonitoring({ app: 'a5', module: 'm', enabled: false }, caller);
+    expect(await drain()).toEqual(['disabled', 'disabled']);
+    // Both projects it created, and only those, are deleted upstream: one delete call each.
+    expect([...tracker.projects.keys()].sort()).toEqual(slugs);
+    expect(slugs.map((s) => tracker.projects.get(s)!.deleted ?? false)).toEqual([true, true]);
+    expect(tracker.calls.filter((c) => c === 'deleteProject')).toHaveLength(2);
+    expect(store.instances.map((i) => i.state)).toEqual(['disabled', 'disabled']);
   });
 
   it('writes the Secret through the Kubernetes port with the plan sample rate, and removes it on disable', async () => {
