@@ -2,10 +2,13 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { bodyParserFailure } from '../common/protocol-errors';
 
+/** Every domain code → its REST status (a code missing here fails to compile). */
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.InvalidInput]: 400,
   [ErrorCode.PlanNotFound]: 400,
   [ErrorCode.Unsupported]: 415,
+  [ErrorCode.UnsupportedVersion]: 400,
+  [ErrorCode.AsyncRequired]: 400,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.NotFound]: 404,
@@ -15,12 +18,19 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.Conflict]: 409,
   [ErrorCode.ConcurrencyError]: 409,
   [ErrorCode.NotOwned]: 409,
+  [ErrorCode.MaintenanceInfoConflict]: 409,
+  [ErrorCode.Gone]: 410,
   [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.UnsupportedChange]: 422,
+  [ErrorCode.Internal]: 500,
+  [ErrorCode.OperationFailed]: 500,
   [ErrorCode.UpstreamRejected]: 502,
+  [ErrorCode.ClusterRejected]: 502,
   [ErrorCode.UpstreamNotConfigured]: 503,
   [ErrorCode.UpstreamUnavailable]: 503,
   [ErrorCode.UpstreamRateLimited]: 503,
-  [ErrorCode.Internal]: 500,
+  [ErrorCode.ClusterUnavailable]: 503,
+  [ErrorCode.Timeout]: 504,
 };
 
 const TITLES: Record<number, string> = {
@@ -30,11 +40,14 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export interface Problem {
@@ -69,7 +82,7 @@ export class ProblemFilter implements ExceptionFilter {
 
 export function toProblem(e: unknown): Problem {
   if (e instanceof DomainError) {
-    const status = STATUS_BY_CODE[e.code] ?? 500;
+    const status = STATUS_BY_CODE[e.code];
     return {
       type: problemType(e.code),
       title: TITLES[status] ?? 'Error',

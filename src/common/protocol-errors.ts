@@ -19,11 +19,11 @@ export abstract class ProtocolErrorFilter implements ExceptionFilter {
   protected abstract readonly log: Logger;
   /** `WWW-Authenticate` value on 401. */
   protected abstract readonly challenge: string;
-  protected abstract answer(e: unknown): { status: number; body: unknown };
+  protected abstract answer(e: unknown, req?: any): { status: number; body: unknown };
 
   catch(e: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const { status, body } = this.answer(e);
+    const { status, body } = this.answer(e, host.switchToHttp().getRequest());
     if (status >= 500) this.log.error(e instanceof DomainError ? `${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e));
     if (status === 401) res.setHeader('WWW-Authenticate', this.challenge);
     res.status(status).json(body);

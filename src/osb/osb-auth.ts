@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/config.schema';
-import { osbError } from './osb-errors';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { badRequest } from './osb-errors';
 import { negotiateVersion } from './version';
 
 export interface OsbContext {
@@ -27,7 +28,7 @@ export function preflight(req: Request, res: Response, config: AppConfig): OsbCo
   if (typeof rid === 'string' && rid.trim()) res.setHeader('X-Broker-API-Request-Identity', rid);
   const username = checkBasic(req.headers.authorization, config);
   const minor = negotiateVersion(req.headers['x-broker-api-version']);
-  if (minor === null) throw osbError(412, 'X-Broker-API-Version must be 2.13 to 2.17.');
+  if (minor === null) throw new DomainError(ErrorCode.UnsupportedVersion, 'X-Broker-API-Version must be 2.13 to 2.17.');
   return { minor, username, originatingIdentity: parseIdentity(req.headers['x-broker-api-originating-identity']) };
 }
 
@@ -43,7 +44,7 @@ function checkBasic(header: string | undefined, config: AppConfig): string {
     const okPass = timingSafeEqual(digest(p), digest(password));
     if (okUser && okPass) return u;
   }
-  throw osbError(401, 'Basic authentication with the broker credentials is required.');
+  throw new DomainError(ErrorCode.Unauthorized, 'Basic authentication with the broker credentials is required.');
 }
 
 /** `<platform> <base64(JSON)>` → {platform, ...value}; malformed → 400. */
@@ -58,7 +59,7 @@ export function parseIdentity(header: string | string[] | undefined): Record<str
     value = undefined;
   }
   if (!m || !value || typeof value !== 'object' || Array.isArray(value)) {
-    throw osbError(400, 'X-Broker-API-Originating-Identity must be "<platform> <base64 of a JSON object>".');
+    throw badRequest('X-Broker-API-Originating-Identity must be "<platform> <base64 of a JSON object>".');
   }
   return { platform: m[1], ...(value as Record<string, unknown>) };
 }

@@ -1,16 +1,16 @@
 import { DomainError, ErrorCode } from '../common/domain-error';
 
-/** OSB error codes with a fixed meaning (all 422). */
-export type OsbCode = 'AsyncRequired' | 'ConcurrencyError' | 'MaintenanceInfoConflict' | 'RequiresApp';
+/**
+ * The spec's own description texts. Platforms' OSB clients recognise AsyncRequired and
+ * ConcurrencyError by these exact words (and only then retry with accepts_incomplete or back off).
+ */
+export const SPEC_TEXT = {
+  AsyncRequired: 'This service plan requires client support for asynchronous service operations.',
+  ConcurrencyError: 'Another operation for this service instance is in progress',
+} as const;
 
-/** A domain error carrying the OSB status (and code) it must be answered with. */
-export const osbError = (status: number, description: string, error?: OsbCode, extra: Record<string, unknown> = {}) =>
-  new DomainError(status >= 500 ? ErrorCode.Internal : ErrorCode.InvalidInput, description, {
-    osbStatus: status,
-    ...(error ? { osbError: error } : {}),
-    ...extra,
-  });
-
-export const asyncRequired = () => osbError(422, 'This plan provisions asynchronously: send accepts_incomplete=true.', 'AsyncRequired');
-export const concurrencyError = () => osbError(422, 'Another operation on this instance is in progress; retry when it has finished.', 'ConcurrencyError');
-export const badRequest = (description: string) => osbError(400, description);
+export const asyncRequired = () => new DomainError(ErrorCode.AsyncRequired, SPEC_TEXT.AsyncRequired);
+export const concurrencyError = () => new DomainError(ErrorCode.ConcurrencyError, SPEC_TEXT.ConcurrencyError);
+export const badRequest = (description: string) => new DomainError(ErrorCode.InvalidInput, description);
+export const notFound = (description: string) => new DomainError(ErrorCode.NotFound, description);
+export const gone = (description: string) => new DomainError(ErrorCode.Gone, description);

@@ -48,7 +48,7 @@ describe('OSB context → Kubernetes target', () => {
 
   it('refuses a cluster svc-sentry does not know (400) and creates nothing', async () => {
     const { svc, store } = setup(new FakeKubernetesTargets(['east']));
-    await expect(svc.provision('ctx-2', body({ namespace: 'team-a', clusterid: 'west' }), 'true', ctx)).rejects.toMatchObject({ details: { osbStatus: 400 } });
+    await expect(svc.provision('ctx-2', body({ namespace: 'team-a', clusterid: 'west' }), 'true', ctx)).rejects.toMatchObject({ code: 'InvalidInput' });
     expect(store.instances).toHaveLength(0);
     expect(store.operations).toHaveLength(0);
   });

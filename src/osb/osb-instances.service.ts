@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { projectSlug } from '../common/names';
 import { AppConfig } from '../config/config.schema';
@@ -11,9 +12,12 @@ import { KubernetesTargets } from '../kubernetes/kubernetes-targets.port';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { OsbContext } from './osb-auth';
 import { MAINTENANCE_VERSION, OSB_SERVICE_ID, osbPlan, OsbPlan, OSB_PLANS } from './osb-catalog';
-import { asyncRequired, badRequest, concurrencyError, osbError } from './osb-errors';
+import { asyncRequired, badRequest, concurrencyError, gone, notFound } from './osb-errors';
 import { acceptsIncomplete, asObject, checkMaintenance, instanceTarget, requiredString, servicePlan, targetFromContext, validId } from './osb-request';
 import { since } from './version';
+
+/** The operation of a no-op update on an async plan below 2.15: stateless, it has always succeeded. */
+const NOOP_UPDATE = 'noop-update-';
 
 export interface OsbAnswer {
   status: number;
@@ -55,7 +59,7 @@ export class OsbInstancesService {
     const context = asObject(body.context, 'context');
     const target = instanceTarget(iid, params, this.catalog.get(plan.domainPlan).environments);
     const targetRequest = targetFromContext(context);
-    checkMaintenance(body.maintenance_info);
+    checkMaintenance(body.maintenance_info, ctx.minor);
     if (plan.async && !acceptsIncomplete(accepts)) throw asyncRequired();
     this.checkTarget(target, targetRequest);
     const res = await this.ops.provision(
@@ -72,7 +76,7 @@ export class OsbInstancesService {
     );
     const base = { dashboard_url: this.dashboardUrl(res.instance), ...(since(ctx.minor, 'metadata') ? { metadata: this.metadata(res.instance) } : {}) };
     if (res.outcome === 'exists') return { status: 200, body: base };
-    return this.finish(res.instance, res.operation, plan, accepts, res.outcome === 'created' ? 201 : 200, base);
+    return this.finish(res.instance, res.operation, plan.async, accepts, res.outcome === 'created' ? 201 : 200, base);
   }
 
   async update(iid: string, raw: unknown, accepts: unknown, ctx: OsbContext): Promise<OsbAnswer> {
@@ -83,7 +87,7 @@ export class OsbInstancesService {
     const params = asObject(body.parameters, 'parameters');
     const context = asObject(body.context, 'context');
     asObject(body.previous_values, 'previous_values');
-    checkMaintenance(body.maintenance_info);
+    checkMaintenance(body.maintenance_info, ctx.minor);
     const inst = await this.live(iid);
     const plan = newPlan ?? planOfInstance(inst);
     if (plan.async && !acceptsIncomplete(accepts)) throw asyncRequired();
@@ -94,7 +98,9 @@ export class OsbInstancesService {
         this.catalog.get(plan.domainPlan).environments,
       );
       if (next.app !== inst.app || next.module !== inst.module || next.env !== inst.env) {
-        throw osbError(422, 'app, module and environment cannot change; provision another instance instead', undefined, { update_repeatable: false });
+        throw new DomainError(ErrorCode.UnsupportedChange, 'app, module and environment cannot change; provision another instance instead', {
+          update_repeatable: false,
+        });
       }
     }
     if ((await this.ops.openOperations(inst.id)).length) throw concurrencyError();
@@ -105,31 +111,33 @@ export class OsbInstancesService {
     };
     const targetRequest = context ? (targetFromContext(context) ?? undefined) : undefined;
     if (targetRequest) this.checkTarget(inst, targetRequest);
-    const res = await this.ops.update('osb', iid, { plan: plan.domainPlan, parameters, ...(targetRequest ? { targetRequest } : {}) }, callerOf(ctx));
+    let res = await this.ops.update('osb', iid, { plan: plan.domainPlan, parameters, ...(targetRequest ? { targetRequest } : {}) }, callerOf(ctx));
     const base = since(ctx.minor, 'updateDashboardUrl') ? { dashboard_url: this.dashboardUrl(res.instance) } : {};
-    if (!res.changed && !plan.async) return { status: 200, body: base };
-    const op = res.operation ?? (await this.ops.latestOperation(res.instance.id, null));
-    return this.finish(res.instance, op, plan, accepts, 200, base);
+    // A no-op: 200 on a sync plan, and from 2.15 on every plan. Below 2.15 an async plan answers 202
+    // with a fresh operation (already succeeded), never the previous operation's id.
+    if (!res.changed && (!plan.async || since(ctx.minor, 'noopUpdate200'))) return { status: 200, body: base };
+    if (!res.changed) return { status: 202, body: { ...base, operation: `${NOOP_UPDATE}${randomUUID()}` } };
+    return this.finish(res.instance, res.operation, plan.async, accepts, 200, base);
   }
 
   async deprovision(iid: string, query: Record<string, unknown>, ctx: OsbContext): Promise<OsbAnswer> {
     validId(iid, 'instance_id');
     servicePlan(query.service_id, query.plan_id);
     const inst = await this.ops.byExternalId('osb', iid);
-    if (!inst || (inst.desired === 'absent' && this.ops.isConverged(inst))) throw osbError(410, `instance ${iid} does not exist`);
+    if (!inst || (inst.desired === 'absent' && this.ops.isConverged(inst))) throw gone(`instance ${iid} does not exist`);
     const plan = planOfInstance(inst);
     if (plan.async && !acceptsIncomplete(query.accepts_incomplete)) throw asyncRequired();
     const res = await this.ops.deprovision('osb', iid, callerOf(ctx)).catch((e) => {
-      throw e instanceof DomainError && e.code === ErrorCode.InstanceNotFound ? osbError(410, e.message) : e;
+      throw e instanceof DomainError && e.code === ErrorCode.InstanceNotFound ? gone(e.message) : e;
     });
-    return this.finish(res.instance, res.operation, plan, query.accepts_incomplete, 200, {});
+    return this.finish(res.instance, res.operation, plan.async, query.accepts_incomplete, 200, {});
   }
 
   async get(iid: string, ctx: OsbContext): Promise<OsbAnswer> {
     const inst = await this.ops.byExternalId('osb', iid);
     const open = inst ? await this.ops.openOperations(inst.id) : [];
     if (!inst || inst.desired === 'absent' || inst.observedGeneration === 0 || open.some((o) => o.kind === 'provision')) {
-      throw osbError(404, `instance ${iid} does not exist or is still being provisioned`);
+      throw notFound(`instance ${iid} does not exist or is still being provisioned`);
     }
     if (open.some((o) => o.kind === 'update')) throw concurrencyError();
     const plan = planOfInstance(inst);
@@ -146,13 +154,21 @@ export class OsbInstancesService {
     };
   }
 
-  /** last_operation: by the operation token, else (unknown or fixed words like "provision") the latest of the instance. */
+  /**
+   * last_operation: by the operation token, else (unknown or fixed words like "provision") the latest of
+   * the instance. A token of this instance id answers even when the id's app/module/env has since been
+   * provisioned under another id (the operation records the id it was made for).
+   */
   async lastOperation(iid: string, query: Record<string, unknown>, ctx: OsbContext): Promise<OsbAnswer> {
-    const inst = await this.ops.byExternalId('osb', iid);
-    if (!inst) throw osbError(404, `instance ${iid} does not exist`);
     const byToken = typeof query.operation === 'string' ? await this.ops.operation(query.operation) : null;
+    if (byToken && byToken.protocol === 'osb' && byToken.request.externalId === iid && byToken.request.bindingId === undefined)
+      return this.describe(byToken, ctx);
+    const inst = await this.ops.byExternalId('osb', iid);
+    if (!inst) throw notFound(`instance ${iid} does not exist`);
+    if (typeof query.operation === 'string' && query.operation.startsWith(NOOP_UPDATE))
+      return { status: 200, body: { state: 'succeeded', description: 'nothing to change' } };
     const op = byToken && byToken.instances[inst.id] !== undefined ? byToken : await this.ops.latestOperation(inst.id, null);
-    if (!op) throw osbError(404, `instance ${iid} has no operation`);
+    if (!op) throw notFound(`instance ${iid} has no operation`);
     return this.describe(op, ctx);
   }
 
@@ -164,26 +180,26 @@ export class OsbInstancesService {
       body.instance_usable = op.kind === 'update';
       if (op.kind === 'update') body.update_repeatable = true;
     }
-    return { status: 200, body, ...(op.state === 'in progress' ? { retryAfter: this.config.osb.retryAfterSeconds } : {}) };
+    return { status: 200, body, ...(op.state === 'in progress' && since(ctx.minor, 'retryAfter') ? { retryAfter: this.config.osb.retryAfterSeconds } : {}) };
   }
 
   /**
    * Sync plans wait for the reconciler (201/200, or 500 when it failed); async plans answer 202
    * with the operation. A sync request that runs out of time becomes 202 if the platform allows it.
    */
-  async finish(inst: Instance, op: Operation | null, plan: OsbPlan, accepts: unknown, okStatus: number, body: Record<string, unknown>): Promise<OsbAnswer> {
+  async finish(inst: Instance, op: Operation | null, async: boolean, accepts: unknown, okStatus: number, body: Record<string, unknown>): Promise<OsbAnswer> {
     const accepted: OsbAnswer = { status: 202, body: { ...body, ...(op ? { operation: op.id } : {}) } };
-    if (plan.async) return accepted;
+    if (async) return accepted;
     const settled = await this.ops.awaitSettled(inst.id, inst.generation, this.config.osb.syncTimeoutSeconds * 1000);
-    if (settled.failed) throw osbError(500, `the operation failed: ${settled.instance.error ?? 'unknown error'}`);
+    if (settled.failed) throw new DomainError(ErrorCode.OperationFailed, `the operation failed: ${settled.instance.error ?? 'unknown error'}`);
     if (settled.done) return { status: okStatus, body };
     if (acceptsIncomplete(accepts)) return accepted;
-    throw osbError(500, 'the operation did not finish in time; it continues in the background');
+    throw new DomainError(ErrorCode.Timeout, 'the operation did not finish in time; it continues in the background');
   }
 
   async live(iid: string): Promise<Instance> {
     const inst = await this.ops.byExternalId('osb', iid);
-    if (!inst || inst.desired === 'absent') throw osbError(404, `instance ${iid} does not exist`);
+    if (!inst || inst.desired === 'absent') throw notFound(`instance ${iid} does not exist`);
     return inst;
   }
 

@@ -1,7 +1,9 @@
 import { isDnsLabel } from '../common/names';
 import { TargetRequest } from '../instances/model';
 import { MAINTENANCE_VERSION, OSB_SERVICE_ID, osbPlan, OsbPlan } from './osb-catalog';
-import { badRequest, osbError } from './osb-errors';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { badRequest } from './osb-errors';
+import { since } from './version';
 
 /** Validation of OSB request bodies and queries (400 with a description; nothing is written). */
 
@@ -29,13 +31,14 @@ export function servicePlan(serviceId: unknown, planId: unknown): OsbPlan {
   return plan;
 }
 
-export function checkMaintenance(raw: unknown): void {
+/** `maintenance_info` exists from 2.15; below it the field is unknown and ignored (never a 422). */
+export function checkMaintenance(raw: unknown, minor: number): void {
+  if (!since(minor, 'maintenanceInfoRequest')) return;
   const mi = asObject(raw, 'maintenance_info');
   if (mi && mi.version !== MAINTENANCE_VERSION) {
-    throw osbError(
-      422,
+    throw new DomainError(
+      ErrorCode.MaintenanceInfoConflict,
       `maintenance_info.version "${String(mi.version)}" does not match the catalog's ${MAINTENANCE_VERSION}; fetch the catalog again.`,
-      'MaintenanceInfoConflict',
     );
   }
 }

@@ -31,5 +31,12 @@ describe('OSB X-Broker-API-Version negotiation', () => {
     expect(since(17, 'bindingRotatable')).toBe(true);
     expect(since(15, 'metadata')).toBe(false);
     expect(since(16, 'metadata')).toBe(true);
+    // from the spec's release notes: endpoints and the no-op 200 in 2.15, instance_usable/update_repeatable in 2.16
+    expect(since(14, 'endpoints')).toBe(false);
+    expect(since(15, 'endpoints')).toBe(true);
+    expect(since(15, 'usableRepeatable')).toBe(false);
+    expect(since(16, 'usableRepeatable')).toBe(true);
+    expect(since(13, 'asyncBindings')).toBe(false);
+    expect(since(14, 'maintenanceInfoRequest')).toBe(false);
   });
 });
