@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { createApp, encryptionKeyFor } from './bootstrap';
 import { ConfigError, loadConfig } from './config/load-config';
 import { runMigrations } from './database/database';
-import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './database/embedded-postgres';
+import type { EmbeddedPostgresHandle } from './database/embedded-postgres';
+import { migrateRole } from './migrate';
 
 /**
- * svc-sentry: roles `api` (HTTP only), `worker` (reconcile jobs + health) or `all` (default).
+ * svc-sentry: roles `api` (HTTP only), `worker` (reconcile jobs + health), `all` (default) or `migrate` (apply the migrations, exit).
  * Without DATABASE_URL it runs a real PostgreSQL from embedded-postgres under the data directory.
  */
 async function main(): Promise<void> {
@@ -23,10 +24,11 @@ async function main(): Promise<void> {
     throw e;
   }
   log.level = config.logLevel;
+  if (config.role === 'migrate') process.exit(await migrateRole(config.databaseUrl, log));
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), log: (l) => log.debug({ postgres: l }) });
+    embedded = await loadEmbeddedPostgres().startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), log: (l) => log.debug({ postgres: l }) });
     databaseUrl = embedded.url;
     log.warn(`DATABASE_URL is not set: running an embedded PostgreSQL with its data in ${embedded.dataDir}`);
   }
@@ -48,6 +50,17 @@ async function main(): Promise<void> {
   log.info(
     `svc-sentry (${config.role}) listening on http://${config.host}:${config.port} — REST API /api/v1, docs /docs, health /healthz /readyz, metrics /metrics`,
   );
+}
+
+/** Loaded only without DATABASE_URL: the container image leaves the embedded-postgres packages out. */
+function loadEmbeddedPostgres(): typeof import('./database/embedded-postgres') {
+  try {
+    require.resolve('embedded-postgres');
+  } catch {
+    console.error('DATABASE_URL is not set and the embedded PostgreSQL is not installed here (the container image leaves it out): set DATABASE_URL');
+    process.exit(2);
+  }
+  return require('./database/embedded-postgres') as typeof import('./database/embedded-postgres');
 }
 
 main().catch((e) => {

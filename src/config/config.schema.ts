@@ -9,7 +9,7 @@ import { OsbConfig } from '../osb/osb.config';
 
 export const UPSTREAM_KINDS = ['sentry', 'glitchtip', 'bugsink'] as const;
 export type UpstreamKind = (typeof UPSTREAM_KINDS)[number];
-export const ROLES = ['api', 'worker', 'all'] as const;
+export const ROLES = ['api', 'worker', 'all', 'migrate'] as const;
 export type Role = (typeof ROLES)[number];
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
