@@ -1,6 +1,21 @@
 import { Type } from 'class-transformer';
 import { EnvList, EnvNumber } from './env-transforms';
-import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { KubernetesConfig } from '../kubernetes/kubernetes.config';
 import { BkpaasConfig } from '../bkpaas/bkpaas.config';
 import { OsbConfig } from '../osb/osb.config';
@@ -27,6 +42,8 @@ export class UpstreamConfig {
   @Matches(/\S/, { message: 'token must not be empty' })
   token: string;
 
+  /** Organization slug (Sentry, GlitchTip). Bugsink has no organizations: optional there and ignored. */
+  @ValidateIf((u: UpstreamConfig) => u.kind !== 'bugsink' || u.org !== undefined)
   @Matches(/^[a-z0-9_-]+$/, { message: 'org must be an organization slug' })
   org: string;
 

@@ -6,6 +6,10 @@ import { AppConfig } from './config.schema';
 import { checkKubernetesConfig, KUBERNETES_ENV_VARS } from '../kubernetes/kubernetes.config';
 import { BKPAAS_ENV_VARS } from '../bkpaas/bkpaas.config';
 import { OSB_ENV_VARS } from '../osb/osb.config';
+import { resolvePlans } from '../catalog/resolve-plans';
+import { defaultUpstreamName } from './upstream-defaults';
+
+export { defaultUpstreamName };
 
 /** Where each environment variable lands in the config tree (also used to name bad values). */
 export const ENV_VARS: Record<string, string> = {
@@ -129,11 +133,8 @@ function crossCheck(c: AppConfig): string[] {
       if (typeof r !== 'number' || r < 0 || r > 1) problems.push(`plans.${p.name}.envs.${env}.tracesSampleRate: must be a number in [0, 1]`);
     }
   }
+  // A plan asking for what its upstream cannot do (delete on Bugsink, legacy DSN on GlitchTip, …).
+  if (problems.length === 0) problems.push(...resolvePlans(c).problems);
   problems.push(...checkKubernetesConfig(c.kubernetes));
   return problems;
-}
-
-/** The upstream used when a plan names none. */
-export function defaultUpstreamName(c: AppConfig): string | undefined {
-  return c.defaultUpstream ?? c.upstreams.find((u) => u.name === 'default')?.name ?? c.upstreams[0]?.name;
 }

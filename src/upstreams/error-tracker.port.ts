@@ -1,13 +1,8 @@
 import { Dsn } from '../instances/model';
 
-/** What an upstream can do; the reconciler skips steps an upstream cannot take. */
-export interface TrackerCapabilities {
-  teams: boolean;
-  members: boolean;
-  multipleKeys: boolean;
-  keyRateLimit: boolean;
-  projectDelete: boolean;
-}
+import { TrackerCapabilities } from './capabilities';
+
+export type { TrackerCapabilities } from './capabilities';
 
 export interface UpstreamProject {
   id: string;
@@ -63,4 +58,9 @@ export abstract class ErrorTracker {
 
   /** A link for humans to the project's page upstream. */
   abstract projectUrl(slug: string): string;
+
+  /** Why a project is kept on deprovision when the upstream cannot delete it (null when it can). */
+  keptProjectNote(): string | null {
+    return this.capabilities.projectDelete ? null : `project kept: ${this.name} cannot delete projects through its API`;
+  }
 }

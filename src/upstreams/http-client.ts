@@ -127,17 +127,39 @@ export class UpstreamHttp {
       const res = await this.request('GET', next);
       if (res.status !== 200) UpstreamHttp.fail(this.o.upstream, 'GET', next, res);
       out.push(...(res.body as T[]));
-      next = nextLink(res.headers.get('link'));
+      next = nextLink(res.headers.get('link'), next);
     }
     return out;
   }
 }
 
-export function nextLink(link: string | null): string | null {
+/**
+ * The next page from a `Link` header, followed only while `results="true"`. Robust to GlitchTip's header, which is
+ * printed in Python set syntax (`{'<…>; rel="previous"; …, <…>; rel="next"; …'}`). When the entry carries an explicit
+ * `cursor="…"` and the current URL is known, the next URL is the current one with that cursor (so a base URL the
+ * upstream prints differently from ours, e.g. behind a proxy, does not matter).
+ */
+export function nextLink(link: string | null, current?: string): string | null {
   if (!link) return null;
-  for (const part of link.split(/,\s*(?=<)/)) {
-    const m = /^<([^>]+)>(.*)$/.exec(part.trim());
-    if (m && /rel="next"/.test(m[2]) && /results="true"/.test(m[2])) return m[1];
+  const text = link
+    .trim()
+    .replace(/^\{\s*['"]?/, '')
+    .replace(/['"]?\s*\}$/, '');
+  for (const m of text.matchAll(/<([^>]*)>([^<]*)/g)) {
+    const params = m[2];
+    if (!/rel="?next"?/.test(params)) continue;
+    if (!/results="?true"?/.test(params)) return null;
+    const cursor = /cursor="([^"]*)"/.exec(params)?.[1];
+    if (cursor && current) {
+      try {
+        const u = new URL(current);
+        u.searchParams.set('cursor', cursor);
+        return u.toString();
+      } catch {
+        /* fall back to the printed URL */
+      }
+    }
+    return m[1];
   }
   return null;
 }

@@ -3,6 +3,8 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { AppConfig, UpstreamConfig } from '../config/config.schema';
 import { ErrorTracker } from './error-tracker.port';
 import { SentryTracker } from './sentry/sentry.adapter';
+import { GlitchtipTracker } from './glitchtip/glitchtip.adapter';
+import { BugsinkTracker } from './bugsink/bugsink.adapter';
 
 /** Builds one ErrorTracker per configured upstream. */
 export type TrackerFactory = (cfg: UpstreamConfig) => ErrorTracker;
@@ -11,6 +13,10 @@ export const defaultTrackerFactory: TrackerFactory = (cfg) => {
   switch (cfg.kind) {
     case 'sentry':
       return new SentryTracker(cfg);
+    case 'glitchtip':
+      return new GlitchtipTracker(cfg);
+    case 'bugsink':
+      return new BugsinkTracker(cfg);
     default:
       throw new DomainError(ErrorCode.Unsupported, `upstream kind "${cfg.kind}" is not supported yet`);
   }

@@ -5,7 +5,7 @@ import { CreateKeyInput, CreateProjectInput, ErrorTracker, UpstreamKey, Upstream
 /** ErrorTracker in memory with call counting and scripted faults, for unit tests of the reconciler. */
 export class FakeErrorTracker extends ErrorTracker {
   readonly name = 'fake';
-  readonly capabilities = { teams: true, members: true, multipleKeys: true, keyRateLimit: true, projectDelete: true };
+  readonly capabilities = { teams: true, members: true, multipleKeys: true, keyRateLimit: true, projectDelete: true, alertRules: true, secretDsn: true };
   teams = new Map<string, string[]>();
   projects = new Map<string, UpstreamProject & { keys: UpstreamKey[]; deleted?: boolean }>();
   calls: string[] = [];

@@ -3,10 +3,11 @@ import { UpstreamConfig } from '../../config/config.schema';
 import { CreateKeyInput, CreateProjectInput, ErrorTracker, TrackerCapabilities, UpstreamKey, UpstreamProject } from '../error-tracker.port';
 import { HttpResponse, UpstreamHttp } from '../http-client';
 import { limiterFor } from '../rate-limiter';
+import { CAPABILITIES } from '../capabilities';
 
 const TEAM_MEMO_MS = 5 * 60_000;
 
-interface SentryKeyBody {
+export interface SentryKeyBody {
   id: string;
   name: string;
   isActive: boolean;
@@ -19,14 +20,14 @@ interface SentryKeyBody {
  * 409 = already exists, async project delete (204).
  */
 export class SentryTracker extends ErrorTracker {
-  readonly capabilities: TrackerCapabilities = { teams: true, members: true, multipleKeys: true, keyRateLimit: true, projectDelete: true };
+  readonly capabilities: TrackerCapabilities = CAPABILITIES.sentry;
   readonly name: string;
-  private readonly http: UpstreamHttp;
-  private readonly base: string;
+  protected readonly http: UpstreamHttp;
+  protected readonly base: string;
   private region?: Promise<string>;
-  private readonly teams = new Map<string, { at: number; result: Promise<'created' | 'exists'> }>();
+  protected readonly teams = new Map<string, { at: number; result: Promise<'created' | 'exists'> }>();
 
-  constructor(private readonly cfg: UpstreamConfig) {
+  constructor(protected readonly cfg: UpstreamConfig) {
     super();
     this.name = cfg.name;
     this.base = cfg.url.replace(/\/+$/, '');
@@ -38,12 +39,12 @@ export class SentryTracker extends ErrorTracker {
     });
   }
 
-  private get org() {
+  protected get org() {
     return encodeURIComponent(this.cfg.org);
   }
 
   /** The API base of the organization's region (`links.regionUrl`), resolved once. */
-  private api(): Promise<string> {
+  protected api(): Promise<string> {
     this.region ??= (async () => {
       const url = `${this.base}/api/0/organizations/${this.org}/`;
       const res = await this.http.request('GET', url);
@@ -57,7 +58,7 @@ export class SentryTracker extends ErrorTracker {
     return this.region;
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<{ res: HttpResponse; url: string }> {
+  protected async call(method: string, path: string, body?: unknown): Promise<{ res: HttpResponse; url: string }> {
     const url = `${await this.api()}${path}`;
     return { res: await this.http.request(method, url, body), url };
   }
@@ -80,7 +81,7 @@ export class SentryTracker extends ErrorTracker {
     return result;
   }
 
-  private async createTeam(slug: string): Promise<'created' | 'exists'> {
+  protected async createTeam(slug: string): Promise<'created' | 'exists'> {
     const { res, url } = await this.call('POST', `/organizations/${this.org}/teams/`, { slug });
     if (res.status === 201) return 'created';
     // Sentry documents 404 "A team with this slug already exists" but answers 409: both mean "exists".
@@ -175,7 +176,7 @@ export class SentryTracker extends ErrorTracker {
   }
 }
 
-function toProject(body: any): UpstreamProject {
+export function toProject(body: any): UpstreamProject {
   if (!body || body.id === undefined || typeof body.slug !== 'string') {
     throw new DomainError(ErrorCode.UpstreamRejected, 'upstream returned a project without id or slug');
   }
@@ -183,7 +184,7 @@ function toProject(body: any): UpstreamProject {
   return { id: String(body.id), slug: body.slug, teamSlugs: teams.map((t: any) => t?.slug).filter(Boolean) };
 }
 
-function toKey(body: SentryKeyBody): UpstreamKey {
+export function toKey(body: SentryKeyBody): UpstreamKey {
   if (!body?.id || !body.dsn?.public) throw new DomainError(ErrorCode.UpstreamRejected, 'upstream returned a key without id or DSN');
   return {
     id: String(body.id),

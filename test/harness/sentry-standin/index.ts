@@ -14,6 +14,7 @@ import { memberRoutes } from './routes-members';
 import { orgRoutes } from './routes-org';
 import { projectRoutes } from './routes-projects';
 import { StandinStore } from './state';
+import { glitchtipReply, glitchtipRoutes } from './glitchtip';
 import { ALL_SCOPES, type ReceivedEvent, type SentryStandin, type StandinFaults, type StandinOptions, type StandinStats } from './types';
 
 export * from './types';
@@ -45,6 +46,9 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
   };
   setFaults(opts);
   const pageSize = opts.pageSize ?? 100;
+  const glitchtip = opts.flavor === 'glitchtip';
+  const tokenUser = (opts.tokenUser ?? 'svc-sentry-bot@example.com').toLowerCase();
+  const routes = glitchtip ? compile([...glitchtipRoutes(tokenUser), ...orgRoutes, ...memberRoutes, ...projectRoutes]) : ROUTES;
   for (const [org, emails] of Object.entries(opts.orgMembers ?? {})) for (const e of emails) store.addMember(org, e);
   const limiter = new FixedWindowLimiter();
   let stats = emptyStats();
@@ -80,7 +84,7 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
   async function management(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     const path = url.pathname.slice('/api/0'.length);
-    const found = match(ROUTES, method, path);
+    const found = match(routes, method, path);
     const routeName = 'route' in found ? found.route.name : `${method} (unmatched)`;
     const orgParam = 'route' in found ? found.params.org : undefined;
     const bucket = `org:${orgParam ? (store.org(orgParam)?.slug ?? orgParam) : '-'}`;
@@ -103,7 +107,7 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
         return; // never answer; close() or the client's abort ends it
       }
       const reply = handle(req, url, body, found, bucket, f);
-      finish(res, reply);
+      finish(res, glitchtip ? glitchtipReply(routeName, reply) : reply);
     } finally {
       limiter.leave(bucket);
     }
@@ -129,6 +133,10 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
       const auth = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       const scopes = auth ? tokens.get(auth[1]) : undefined;
       if (!scopes) throw new HttpError(401, { detail: 'Invalid token' });
+      // GlitchTip: tokens belong to a user.
+      if (glitchtip && req.method === 'GET' && /^\/api\/0\/users\/me\/?$/.test(url.pathname)) {
+        return withLimits({ status: 200, body: { id: '1', email: tokenUser, username: tokenUser, name: 'svc-sentry' } });
+      }
       if (!('route' in found)) {
         throw new HttpError(found.methodNotAllowed ? 405 : 404, {
           detail: found.methodNotAllowed ? `Method "${req.method}" not allowed.` : 'The requested resource does not exist',

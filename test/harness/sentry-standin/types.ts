@@ -33,6 +33,10 @@ export interface StandinOptions extends StandinFaults {
   tokens?: Record<string, string[]>;
   /** List page size (default 100). `?per_page=` (≤100) overrides it per request. */
   pageSize?: number;
+  /** `glitchtip` reproduces GlitchTip 5.x's differences from Sentry's API (see glitchtip.ts and the README). Default `sentry`. */
+  flavor?: 'sentry' | 'glitchtip';
+  /** GlitchTip mode: the e-mail of the user the tokens belong to (added to every team it creates). */
+  tokenUser?: string;
   /** Stand-in extra: organization members to seed, org → e-mails (needed by Sentry's own member endpoints). */
   orgMembers?: Record<string, string[]>;
 }
