@@ -73,7 +73,7 @@ export class LegacyMigrationController {
       );
     }
     const archive = await this.readBody(req);
-    const result = this.service.migrate({ archive, sdk, dryRun, revert });
+    const result = await this.service.migrate({ archive, sdk, dryRun, revert });
     const report = reportToJson(result.report);
     const accept = String(req.headers.accept ?? '');
     if (/application\/(x-)?(gzip|zip)/.test(accept) && !/application\/json/.test(accept)) {

@@ -3,7 +3,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { SDK_MODES, SdkMode } from './core/types';
 import { ARCHIVE_CONTENT_TYPES } from './io/archive';
 import { DEFAULT_LIMITS, Limits } from './io/limits';
-import { ArchiveResult, migrateArchiveBuffer } from './io/run';
+import { ArchiveResult, migrateArchiveBufferAsync } from './io/run';
 
 export interface MigrationRequest {
   archive: Buffer;
@@ -23,13 +23,18 @@ const flag = (name: string, v: string | undefined): boolean => {
 export class LegacyMigrationService {
   readonly limits: Limits = DEFAULT_LIMITS;
 
-  migrate(req: MigrationRequest): ArchiveResult & { contentType: string } {
+  async migrate(req: MigrationRequest): Promise<ArchiveResult & { contentType: string }> {
     const sdk = (req.sdk ?? 'raven') as SdkMode;
     if (!SDK_MODES.includes(sdk)) {
       throw new DomainError(ErrorCode.InvalidInput, `Query parameter sdk must be one of ${SDK_MODES.join(', ')}, not "${req.sdk}".`, { parameter: 'sdk' });
     }
     if (req.archive.length === 0) throw new DomainError(ErrorCode.InvalidInput, 'The request body is empty: send the app as a .tar.gz or .zip archive.');
-    const result = migrateArchiveBuffer(req.archive, { sdk, dryRun: flag('dryRun', req.dryRun), revert: flag('revert', req.revert), limits: this.limits });
+    const result = await migrateArchiveBufferAsync(req.archive, {
+      sdk,
+      dryRun: flag('dryRun', req.dryRun),
+      revert: flag('revert', req.revert),
+      limits: this.limits,
+    });
     return { ...result, contentType: ARCHIVE_CONTENT_TYPES[result.kind] };
   }
 }

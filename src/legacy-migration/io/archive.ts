@@ -2,7 +2,7 @@ import { DomainError, ErrorCode } from '../../common/domain-error';
 import { FileTree, TreeFile } from '../core/types';
 import { Limits } from './limits';
 import { readTarGz, writeTarGz } from './tar-format';
-import { readZip, writeZip } from './zip-format';
+import { readZip, readZipAsync, writeZip } from './zip-format';
 
 export type ArchiveKind = 'tar.gz' | 'zip';
 
@@ -18,6 +18,11 @@ export function sniffArchive(buf: Buffer): ArchiveKind {
 
 export function readArchive(buf: Buffer, limits: Limits, kind: ArchiveKind = sniffArchive(buf)): Map<string, TreeFile> {
   return kind === 'zip' ? readZip(buf, limits) : readTarGz(buf, limits);
+}
+
+/** The server's reader: zip entries are inflated streamed and capped off the event loop (tar.gz as readArchive). */
+export async function readArchiveAsync(buf: Buffer, limits: Limits, kind: ArchiveKind = sniffArchive(buf)): Promise<Map<string, TreeFile>> {
+  return kind === 'zip' ? readZipAsync(buf, limits) : readTarGz(buf, limits);
 }
 
 export function writeArchive(tree: FileTree, kind: ArchiveKind): Buffer {

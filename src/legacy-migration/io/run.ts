@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { applyEdits, migrate } from '../core/migrate';
 import { MigrateOptions, MigrationReport } from '../core/types';
-import { ArchiveKind, readArchive, sniffArchive, writeArchive } from './archive';
+import { ArchiveKind, readArchive, readArchiveAsync, sniffArchive, writeArchive } from './archive';
 import { DEFAULT_LIMITS, Limits } from './limits';
 import { readDirTree } from './read-dir';
 import { writeEditsToDir } from './write-dir';
@@ -31,6 +31,15 @@ export interface ArchiveResult {
 export function migrateArchiveBuffer(buf: Buffer, options: RunOptions): ArchiveResult {
   const kind = sniffArchive(buf);
   const tree = readArchive(buf, options.limits ?? DEFAULT_LIMITS, kind);
+  const report = migrate(tree, options);
+  const archive = options.dryRun || report.edits.length === 0 ? null : writeArchive(applyEdits(tree, report.edits), kind);
+  return { report, kind, archive };
+}
+
+/** As migrateArchiveBuffer, reading the archive with streamed, capped inflation (for the server's event loop). */
+export async function migrateArchiveBufferAsync(buf: Buffer, options: RunOptions): Promise<ArchiveResult> {
+  const kind = sniffArchive(buf);
+  const tree = await readArchiveAsync(buf, options.limits ?? DEFAULT_LIMITS, kind);
   const report = migrate(tree, options);
   const archive = options.dryRun || report.edits.length === 0 ? null : writeArchive(applyEdits(tree, report.edits), kind);
   return { report, kind, archive };
