@@ -1,3 +1,4 @@
+import { RECONCILE_QUEUE } from '../../src/reconcile/pg-boss.queue';
 import { ReconcileWorker } from '../../src/reconcile/reconcile.worker';
 import { query } from '../harness/database';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
@@ -16,9 +17,28 @@ describe('spine: toggle monitoring end to end (real PostgreSQL, Sentry stand-in)
       const s = await status(app, module);
       if (process.env.DEBUG_E2E) console.log(JSON.stringify(s));
       return s?.environments && Object.values<any>(s.environments).every((e) => e.state === want) && Object.keys(s.environments).length === 2 ? s : null;
-    }, 20_000);
+    }, 90_000); // generous: the machine running the suite may be busy; the condition is what counts
   const ourKeys = (slug: string) => standin.state.keys(ORG, slug).filter((k) => k.name.startsWith('svc-sentry:'));
   const projectsOf = (app: string) => standin.state.projects(ORG).filter((p) => p.slug.startsWith(`${app}-`));
+
+  /**
+   * Runs a resync and waits until it has really run for `app`: every instance of the app reconciled again after
+   * the resync was requested (reconciled_at moved on) and no reconcile job left waiting or running.
+   */
+  const resyncAndWait = async (app: string) => {
+    const [{ t0 }] = await query(t.databaseUrl, `SELECT now() AS t0`);
+    expect(await t.app.get(ReconcileWorker).resync()).toBeGreaterThan(0);
+    await waitFor(async () => {
+      const stale = await query(t.databaseUrl, `SELECT count(*)::int AS n FROM instances WHERE app = $1 AND (reconciled_at IS NULL OR reconciled_at <= $2)`, [
+        app,
+        t0,
+      ]);
+      const pending = await query(t.databaseUrl, `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`, [
+        RECONCILE_QUEUE,
+      ]);
+      return stale[0].n === 0 && pending[0].n === 0;
+    }, 90_000);
+  };
 
   beforeAll(async () => {
     standin = await startSentryStandin({ orgs: [ORG] });
@@ -70,8 +90,7 @@ describe('spine: toggle monitoring end to end (real PostgreSQL, Sentry stand-in)
     expect(Object.values<any>(res.body.environments).every((e) => e.state === 'ready')).toBe(true);
     const after = await query(t.databaseUrl, 'SELECT count(*)::int AS n FROM operations');
     expect(after[0].n).toBe(before[0].n);
-    await t.app.get(ReconcileWorker).resync();
-    await new Promise((r) => setTimeout(r, 1500));
+    await resyncAndWait('tnfood');
     expect(standin.state.teams(ORG).filter((x) => x.slug === 'tnfood')).toHaveLength(1);
     expect(projectsOf('tnfood')).toHaveLength(2);
     for (const env of ['stag', 'prod']) expect(ourKeys(`tnfood-default-${env}`)).toHaveLength(1);
