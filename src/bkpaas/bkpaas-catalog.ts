@@ -10,19 +10,12 @@ export const BK_SERVICE_NAME = 'sentry';
 export const BK_SERVICE_ID = stableUuid('bkpaas:service:sentry');
 export const bkPlanId = (plan: string) => stableUuid(`bkpaas:plan:${plan}`);
 
-const SERVICE_FIELDS = [
-  'display_name',
-  'logo',
-  'category',
-  'description',
-  'long_description',
-  'instance_tutorial',
-  'available_languages',
-  'is_active',
-  'is_visible',
-  'config',
-] as const;
-const PLAN_FIELDS = ['description', 'is_active', 'properties', 'specifications', 'config', 'tenant_id'] as const;
+/** Texts BlueKing keeps per language (django-modeltranslation: `<field>_zh_cn`, `<field>_en`); the plain field is the default language's. */
+const I18N_TEXTS = ['display_name', 'description', 'long_description', 'instance_tutorial'] as const;
+const LANGUAGES = ['zh_cn', 'en'] as const;
+const I18N_FIELDS = I18N_TEXTS.flatMap((f) => LANGUAGES.map((l) => `${f}_${l}`));
+const SERVICE_FIELDS = [...I18N_TEXTS, ...I18N_FIELDS, 'logo', 'category', 'available_languages', 'is_active', 'is_visible', 'config'] as const;
+const PLAN_FIELDS = ['description', 'display_name', 'is_active', 'properties', 'specifications', 'config', 'tenant_id'] as const;
 
 /** JSON Schema of a plan's `config` (SDK 2.0.3 `plan_schema`): what an admin may set per plan. */
 export const PLAN_SCHEMA = {
@@ -45,6 +38,8 @@ export interface BkPlanView {
   specifications: Record<string, unknown>;
   tenant_id: string;
   service_id: string;
+  /** plans added with POST plans/: the catalog plan they deliver like */
+  base_plan?: string;
 }
 
 const pick = (body: Record<string, unknown>, fields: readonly string[]) =>
@@ -77,18 +72,28 @@ export class BkpaasCatalog {
       is_visible: true,
       config: { prefer_async_delete: true, prefer_idempotent_provision: true },
     };
+    const i18n = Object.fromEntries(I18N_TEXTS.flatMap((f) => LANGUAGES.map((l) => [`${f}_${l}`, base[f]])));
     const override = (await this.records.get('service', BK_SERVICE_ID)) ?? {};
-    return { ...base, ...override, plans: await this.plans(), plan_schema: PLAN_SCHEMA };
+    const plans = (await this.plans()).map(({ base_plan: _base, ...p }) => p);
+    return { ...base, ...i18n, ...override, plans, plan_schema: PLAN_SCHEMA };
   }
 
   async plans(): Promise<BkPlanView[]> {
     const overrides = new Map((await this.records.list<Record<string, unknown>>('plan')).map((r) => [r.id, r.data]));
-    return this.catalog.list().map((p) => {
+    const fromCatalog = this.catalog.list().map((p) => {
       const override = { ...(overrides.get(bkPlanId(p.name)) ?? {}) };
       // Rows written before config was kept as an object hold the JSON string BlueKing sent.
       if (typeof override.config === 'string') override.config = JSON.parse(override.config) as Record<string, unknown>;
       return { ...this.basePlan(p), ...override } as BkPlanView;
     });
+    // Plans an admin added with POST plans/: each delivers like the catalog plan it is based on.
+    const added = [...overrides.entries()]
+      .filter(([, d]) => typeof d.base_plan === 'string' && this.catalog.find(d.base_plan))
+      .map(([uuid, d]) => {
+        const { base_plan, ...rest } = d;
+        return { ...this.basePlan(this.catalog.get(base_plan as string)), ...rest, uuid, base_plan } as BkPlanView;
+      });
+    return [...fromCatalog, ...added];
   }
 
   /** The domain plan behind a BlueKing plan id; inactive or unknown plans are refused. */
@@ -97,7 +102,7 @@ export class BkpaasCatalog {
     const found = plans.find((p) => p.uuid === planId || p.name === planId);
     if (!found) throw new DomainError(ErrorCode.InvalidInput, `plan_id "${String(planId)}" is not a plan of service ${BK_SERVICE_NAME}`);
     if (!found.is_active) throw new DomainError(ErrorCode.InvalidInput, `plan "${found.name}" is not active`);
-    return this.catalog.get(found.name);
+    return this.catalog.get(found.base_plan ?? found.name);
   }
 
   /** POST/PUT services/: only metadata of the one service can change. */
@@ -108,12 +113,12 @@ export class BkpaasCatalog {
     if (body.name !== undefined && body.name !== BK_SERVICE_NAME)
       throw new DomainError(ErrorCode.InvalidInput, `the service is named "${BK_SERVICE_NAME}"; its name is the env-var prefix and cannot change`);
     const fields = pick(body, SERVICE_FIELDS);
+    // BlueKing's admin sends the per-language texts; the plain field shows the default language (zh_cn).
+    for (const f of I18N_TEXTS) if (fields[f] === undefined && fields[`${f}_zh_cn`] !== undefined) fields[f] = fields[`${f}_zh_cn`];
+    if (fields.category === undefined && typeof body.category_id === 'number') fields.category = body.category_id;
     validateTypes(fields, {
-      display_name: 'string',
+      ...Object.fromEntries([...I18N_TEXTS, ...I18N_FIELDS].map((f) => [f, 'string'])),
       logo: 'string',
-      description: 'string',
-      long_description: 'string',
-      instance_tutorial: 'string',
       available_languages: 'string',
       is_active: 'boolean',
       is_visible: 'boolean',
@@ -125,36 +130,63 @@ export class BkpaasCatalog {
     return { created: false, service: await this.service() };
   }
 
-  /** POST plans/ and PUT plans/{id}/: a plan must be one of svc-sentry's catalog plans. */
+  /**
+   * POST plans/ and PUT plans/{id}/. A catalog plan's metadata can be edited; POST with a new name adds a
+   * plan that delivers like the catalog plan with the same `config.dsn_format` (default: the modern DSN),
+   * so BlueKing's admin "add plan" works (its client treats any non-2xx as a failure).
+   */
   async upsertPlan(id: string | undefined, body: Record<string, unknown>): Promise<{ created: boolean; plan: BkPlanView }> {
-    let plan: Plan | undefined;
-    if (id !== undefined) {
-      plan = this.catalog.list().find((p) => bkPlanId(p.name) === id);
-      if (!plan) throw new DomainError(ErrorCode.NotFound, `plan ${id} does not exist`);
-      if (body.name !== undefined && body.name !== plan.name) throw new DomainError(ErrorCode.InvalidInput, 'a plan cannot be renamed');
-    } else {
-      if (typeof body.name !== 'string') throw new DomainError(ErrorCode.InvalidInput, '"name" is required');
-      plan = this.catalog.find(body.name);
-      if (!plan)
-        throw new DomainError(
-          ErrorCode.InvalidInput,
-          `"${body.name}" is not a plan of svc-sentry (plans come from its configuration: ${this.catalog
-            .list()
-            .map((p) => p.name)
-            .join(', ')})`,
-        );
-    }
     const svc = body.service_id ?? body.service;
     if (svc !== undefined && svc !== BK_SERVICE_ID) throw new DomainError(ErrorCode.InvalidInput, `service "${String(svc)}" is not ${BK_SERVICE_ID}`);
     const fields = pick(body, PLAN_FIELDS);
-    validateTypes(fields, { description: 'string', is_active: 'boolean', properties: 'object', specifications: 'object', tenant_id: 'string' });
-    if (fields.config !== undefined) fields.config = parseConfig(fields.config, plan);
-    const uuid = bkPlanId(plan.name);
+    validateTypes(fields, {
+      description: 'string',
+      display_name: 'string',
+      is_active: 'boolean',
+      properties: 'object',
+      specifications: 'object',
+      tenant_id: 'string',
+    });
+    const all = await this.plans();
+    let existing: BkPlanView | undefined;
+    if (id !== undefined) {
+      existing = all.find((p) => p.uuid === id);
+      if (!existing) throw new DomainError(ErrorCode.NotFound, `plan ${id} does not exist`);
+      if (body.name !== undefined && body.name !== existing.name) throw new DomainError(ErrorCode.InvalidInput, 'a plan cannot be renamed');
+    } else {
+      if (typeof body.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(body.name))
+        throw new DomainError(ErrorCode.InvalidInput, '"name" is required: 1-64 letters, digits, ".", "_" or "-"');
+      existing = all.find((p) => p.name === body.name);
+    }
+    const base = existing ? this.catalog.get(existing.base_plan ?? existing.name) : this.baseFor(body.config);
+    if (fields.config !== undefined) fields.config = parseConfig(fields.config, base);
+    const uuid = existing?.uuid ?? (typeof body.uuid === 'string' && /^[0-9a-fA-F-]{36}$/.test(body.uuid) ? body.uuid : bkPlanId(`added:${String(body.name)}`));
     const current = (await this.records.get('plan', uuid)) ?? {};
-    const created = Object.keys(current).length === 0 && id === undefined;
-    await this.records.put('plan', uuid, { ...current, ...fields });
+    const created = id === undefined && Object.keys(current).length === 0;
+    await this.records.put('plan', uuid, { ...current, ...fields, ...(existing ? {} : { name: body.name, base_plan: base.name }) });
     const view = (await this.plans()).find((p) => p.uuid === uuid)!;
     return { created, plan: view };
+  }
+
+  /** The catalog plan a new BlueKing plan delivers like: the one with the DSN format its config asks for. */
+  private baseFor(rawConfig: unknown): Plan {
+    let cfg: unknown = rawConfig;
+    if (typeof rawConfig === 'string') {
+      try {
+        cfg = JSON.parse(rawConfig);
+      } catch {
+        throw new DomainError(ErrorCode.InvalidInput, '"config" must be a JSON object (sent as a string)');
+      }
+    }
+    const fmt = cfg && typeof cfg === 'object' ? (cfg as Record<string, unknown>).dsn_format : undefined;
+    const plans = this.catalog.list();
+    const match = plans.find((p) => p.dsnFormat === (fmt ?? 'modern'));
+    if (!match)
+      throw new DomainError(
+        ErrorCode.InvalidInput,
+        `no catalog plan delivers the DSN format "${String(fmt)}" (${plans.map((p) => `${p.name}: ${p.dsnFormat}`).join(', ')})`,
+      );
+    return match;
   }
 
   private basePlan(p: Plan): BkPlanView {

@@ -96,14 +96,15 @@ export class BkpaasService {
     throw new DomainError(ErrorCode.InstanceNotFound, `instance ${instanceId} does not exist${toBeDeleted ? ' (or was recycled)' : ''}`);
   }
 
-  async findByName(serviceId: string, name: string): Promise<Record<string, unknown>[]> {
+  /** GET services/{sid}/instances/?name=: the one instance of that engine app (or project slug), as BlueKing's client expects; else 404. */
+  async findByName(serviceId: string, name: string): Promise<Record<string, unknown>> {
     this.checkService(serviceId);
-    const out: Record<string, unknown>[] = [];
-    for (const id of await this.records.instanceIdsNamed(name)) {
+    const ids = await this.records.instanceIdsNamed(name);
+    for (const id of ids.reverse()) {
       const inst = await this.ops.byExternalId('bkpaas', id);
-      if (inst) out.push(this.view(inst));
+      if (inst && inst.desired === 'present') return this.view(inst);
     }
-    return out;
+    throw new DomainError(ErrorCode.InstanceNotFound, `no instance is named "${name}"`);
   }
 
   /** PUT instances/{iid}/config/: the owning app (`paas_app_info`), and optionally a new developer list. */
@@ -111,7 +112,17 @@ export class BkpaasService {
     const info = body.paas_app_info;
     if (!info || typeof info !== 'object' || Array.isArray(info)) throw new DomainError(ErrorCode.InvalidInput, '"paas_app_info" must be an object');
     const inst = await this.ops.byExternalId('bkpaas', instanceId);
-    if (!inst || inst.desired !== 'present') throw new DomainError(ErrorCode.InstanceNotFound, `instance ${instanceId} does not exist`);
+    if (!inst || inst.desired !== 'present') {
+      // BlueKing pushes the owning app right after registering a client-side instance too.
+      const cs = await this.records.get<{ sealed: string; plan: null; created: string }>('client-side', instanceId);
+      if (!cs) throw new DomainError(ErrorCode.InstanceNotFound, `instance ${instanceId} does not exist`);
+      const data = JSON.parse(this.box.open(cs.sealed)) as { credentials: unknown; config: Record<string, unknown> };
+      await this.records.put('client-side', instanceId, {
+        ...cs,
+        sealed: this.box.seal(JSON.stringify({ ...data, config: { ...data.config, paas_app_info: info } })),
+      });
+      return this.get(instanceId, false);
+    }
     const problems: string[] = [];
     const raw = body.app_developers ?? (info as Record<string, unknown>).app_developers;
     const developers = developersOf(raw, this.config.bkpaas.developerEmailDomain, problems);
@@ -222,12 +233,11 @@ export class BkpaasService {
   private async spec(externalId: string, body: Record<string, unknown>) {
     const target = parseBkParams(body.params, this.config.environments, this.config.bkpaas.developerEmailDomain);
     const plan = await this.catalog.resolvePlan(body.plan_id);
-    const params = body.params as Record<string, unknown>;
     const parameters = {
       plan_id: bkPlanId(plan.name),
       engine_app_name: target.engineAppName,
       region: target.region,
-      application_code: params.application_code ?? params.app_code,
+      application_code: target.code,
       module_name: target.module,
       env_name: target.env,
     };

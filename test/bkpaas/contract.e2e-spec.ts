@@ -106,13 +106,13 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
       await rejected(404, 'PUT', 'services/00000000-0000-0000-0000-000000000000/', { display_name: 'x' });
     });
 
-    it('upserts plans: 201 on first upsert, 200 after; unknown plan 400, unknown id 404', async () => {
+    it('upserts plans: 201 on first upsert, 200 after; a bad config 400, unknown id 404', async () => {
       const first = await bk('POST', 'plans/', { name: 'legacy', description: 'raven < 6.7', service_id: sid, config: '{"dsn_format":"legacy"}' });
       expect(first).toMatchObject({ status: 201, body: { uuid: plans.legacy, name: 'legacy', description: 'raven < 6.7' } });
       expect((await bk('POST', 'plans/', { name: 'legacy', description: 'again' })).status).toBe(200);
       const upd = await bk('PUT', `plans/${plans.default}/`, { description: 'Default plan', properties: { is_eager: false } });
       expect(upd).toMatchObject({ status: 200, body: { description: 'Default plan' } });
-      await rejected(400, 'POST', 'plans/', { name: 'gold', description: 'not in the catalog' });
+      await rejected(400, 'POST', 'plans/', { name: 'gold', config: '{"dsn_format":"other"}' });
       await rejected(400, 'POST', 'plans/', { name: 'default', config: '{not json' });
       await rejected(400, 'PUT', `plans/${plans.default}/`, { config: '{"dsn_format":"legacy"}' });
       await rejected(404, 'PUT', 'plans/00000000-0000-0000-0000-000000000000/', { description: 'x' });
@@ -158,11 +158,12 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
       expect(res.body.code).toBe('MalformedJson');
     });
 
-    it('accepts app_code for application_code and maps BlueKing codes to DNS labels', async () => {
+    it('accepts app_code for application_code and maps BlueKing codes to DNS labels (a short hash when normalising changes the code)', async () => {
       const params = { engine_app_name: 'bkapp-bk_sops-m-api-stag', app_code: 'bk_sops', module_name: 'api', env_name: 'stag' };
       const res = await bk('POST', `services/${sid}/instances/0b4a7d0e-1c1e-4d43-9d4b-6f0f4a1f0004/`, { plan_id: plans.default, params });
       expect(res.status).toBe(201);
-      expect(res.body.config).toMatchObject({ app: 'bk-sops', module: 'api', environment: 'stag', project: 'bk-sops-api-stag' });
+      expect(res.body.config).toMatchObject({ app: expect.stringMatching(/^bk-sops-[0-9a-f]{6}$/), module: 'api', environment: 'stag' });
+      expect(res.body.config.project).toBe(`${res.body.config.app}-api-stag`);
     });
 
     it('the legacy plan returns the public:secret DSN form', async () => {
@@ -185,11 +186,11 @@ describe('BlueKing remote service: contract (real PostgreSQL, Sentry stand-in)',
       await rejected(404, 'GET', 'instances/0b4a7d0e-1c1e-4d43-9d4b-6f0f4a1fffff/');
     });
 
-    it('finds instances by name (engine app or project)', async () => {
+    it('finds the instance by name (engine app or project): one object, as the BlueKing client reads it; 404 for none', async () => {
       const res = await bk('GET', `services/${sid}/instances/?name=bkapp-syncapp-stag`);
-      expect(res.body.map((i: any) => i.uuid)).toEqual([iid]);
-      expect((await bk('GET', `services/${sid}/instances/?name=syncapp-default-stag`)).body).toHaveLength(1);
-      expect((await bk('GET', `services/${sid}/instances/?name=nothing`)).body).toEqual([]);
+      expect(res).toMatchObject({ status: 200, body: { uuid: iid, credentials: { dsn: expect.any(String) } } });
+      expect((await bk('GET', `services/${sid}/instances/?name=syncapp-default-stag`)).body).toMatchObject({ uuid: iid });
+      await rejected(404, 'GET', `services/${sid}/instances/?name=nothing`);
       await rejected(400, 'GET', `services/${sid}/instances/`);
     });
 
