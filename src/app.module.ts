@@ -75,7 +75,11 @@ export class AppModule {
         {
           provide: PgBossQueue,
           useFactory: (log: PinoLogger) =>
-            new PgBossQueue(rt.databaseUrl, config.reconcile, { supervise: config.role !== 'api', onError: (e) => log.warn({ err: e }, 'job queue error') }),
+            new PgBossQueue(rt.databaseUrl, config.reconcile, {
+              supervise: config.role !== 'api',
+              // Message and code only: a pg error carries its client (and with it the connection settings).
+              onError: (e) => log.warn({ code: (e as { code?: string }).code }, `job queue error: ${e.message}`),
+            }),
           inject: [PinoLogger],
         },
         { provide: ReconcileQueue, useExisting: PgBossQueue },

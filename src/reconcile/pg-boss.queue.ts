@@ -1,5 +1,7 @@
+import { Client } from 'pg';
 import PgBoss from 'pg-boss';
 import { ReconcileConfig } from '../config/config.schema';
+import { LOCKS } from '../database/database';
 import { ReconcileQueue, SqlExecutor } from './reconcile-queue';
 
 export const RECONCILE_QUEUE = 'svc-sentry-reconcile';
@@ -18,13 +20,13 @@ export class PgBossQueue extends ReconcileQueue {
   private started?: Promise<void>;
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly cfg: ReconcileConfig,
     opts: { supervise: boolean; onError: (e: Error) => void },
   ) {
     super();
     this.boss = new PgBoss({
-      connectionString: url,
+      connectionString: this.url,
       schema: 'pgboss',
       application_name: 'svc-sentry-jobs',
       max: Math.max(4, Math.min(cfg.concurrency + 2, 40)),
@@ -35,15 +37,35 @@ export class PgBossQueue extends ReconcileQueue {
     this.boss.on('error', opts.onError);
   }
 
+  /**
+   * Starts pg-boss and creates or updates the queues. Replicas starting together on an empty database
+   * would race in pg-boss's schema and queue creation (PostgreSQL reports a deadlock), so this runs
+   * under the same advisory lock as the schema migrations: one replica creates, the others find.
+   */
   start(): Promise<void> {
     this.started ??= (async () => {
-      await this.boss.start();
-      const retry = { retryLimit: this.cfg.retryLimit, retryDelay: this.cfg.retryDelaySeconds, retryBackoff: true, expireInSeconds: this.cfg.jobExpireSeconds };
-      for (const name of [RECONCILE_QUEUE, RESYNC_QUEUE]) {
-        if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, { name, ...retry });
-        else await this.boss.createQueue(name, { name, policy: 'short', ...retry });
+      const lock = new Client({ connectionString: this.url, application_name: 'svc-sentry-jobs-setup' });
+      lock.on('error', () => undefined);
+      await lock.connect();
+      try {
+        await lock.query('SELECT pg_advisory_lock($1)', [LOCKS.migrations]);
+        await this.boss.start();
+        const retry = {
+          retryLimit: this.cfg.retryLimit,
+          retryDelay: this.cfg.retryDelaySeconds,
+          retryBackoff: true,
+          expireInSeconds: this.cfg.jobExpireSeconds,
+        };
+        for (const name of [RECONCILE_QUEUE, RESYNC_QUEUE]) {
+          if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, { name, ...retry });
+          else await this.boss.createQueue(name, { name, policy: 'short', ...retry });
+        }
+      } finally {
+        // Ending the session releases the advisory lock too.
+        await lock.end().catch(() => undefined);
       }
     })();
+    this.started.catch(() => (this.started = undefined));
     return this.started;
   }
 
@@ -58,6 +80,15 @@ export class PgBossQueue extends ReconcileQueue {
       instanceIds.map((instanceId) => ({ name: RECONCILE_QUEUE, data: { instanceId }, singletonKey: instanceId })),
       db ? { db } : {},
     );
+  }
+
+  /**
+   * Asks for another reconcile of one instance after `afterSeconds` (a requeue, not a retry: it does not
+   * spend the retry budget). With a job already waiting for the instance, that one covers it.
+   */
+  async requeue(instanceId: string, afterSeconds: number): Promise<void> {
+    await this.start();
+    await this.boss.send(RECONCILE_QUEUE, { instanceId }, { singletonKey: instanceId, startAfter: Math.max(0, Math.round(afterSeconds)) });
   }
 
   /** One resync per interval across all replicas (the singleton slot dedups). */

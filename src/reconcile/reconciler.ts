@@ -10,11 +10,26 @@ import { KubernetesTargets } from '../kubernetes/kubernetes-targets.port';
 import { ErrorTracker } from '../upstreams/error-tracker.port';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { OperationSettler } from './operation-settler';
+import { LockLost } from './pg-instance-locks';
 import { InstanceLocks } from './reconcile-queue';
 import { desiredSecret } from './secret-data';
 import { openDsn, sealDsn } from './sealed-dsn';
 
 export type ReconcileOutcome = 'ready' | 'disabled' | 'failed' | 'retry' | 'busy' | 'gone';
+
+/**
+ * What one reconcile returns, in controller-runtime's shape: the worker that called it owns what
+ * happens next (retries with backoff, requeues); the reconciler never sleeps or retries itself.
+ * - `done`: the observed state matches the desired state (or the instance is gone).
+ * - `requeue`: come back after `afterSeconds` (the lock is held elsewhere or was lost, or the
+ *   desired state kept changing during the pass); not a failure and never a silent completion.
+ * - `error`: the pass failed. A retryable error is recorded as "will retry"; the worker retries it
+ *   with backoff and calls `giveUp` when the budget is spent. A terminal error is recorded as failed.
+ */
+export type ReconcileResult =
+  | { kind: 'done'; state: 'ready' | 'disabled' | 'gone' }
+  | { kind: 'requeue'; afterSeconds: number; reason: 'busy' | 'lock lost' | 'changed' }
+  | { kind: 'error'; error: DomainError; generation: number };
 
 export interface Attempt {
   retryCount: number;
@@ -26,10 +41,13 @@ export interface ReconcileLog {
   warn(obj: object, msg: string): void;
 }
 
+/** How often a pass starts over within one lock hold when the desired state changed meanwhile. */
+const PASSES_PER_LOCK = 3;
+
 /**
  * Makes the world match one instance's desired state. Level-triggered: it reads what exists and
  * does only what is missing, so a crash, a retry or a second worker at any point is harmless.
- * Each pass is recorded (state, error, observed generation); callers retry on `retry`.
+ * Each pass is recorded (state, error, observed generation).
  */
 export class Reconciler {
   constructor(
@@ -43,46 +61,93 @@ export class Reconciler {
     private readonly log: ReconcileLog,
   ) {}
 
-  async reconcile(instanceId: string, attempt: Attempt): Promise<ReconcileOutcome> {
-    const result = await this.locks.withLock(instanceId, async () => {
-      let outcome: ReconcileOutcome = 'gone';
-      // A change of desired state while a pass runs gets another pass right away.
-      for (let pass = 0; pass < 3; pass++) {
-        const inst = await this.store.getInstance(instanceId);
-        if (!inst) return 'gone' as const;
-        outcome = await this.pass(inst, attempt);
-        await this.settler.settle(instanceId);
-        const after = await this.store.getInstance(instanceId);
-        if (outcome === 'retry' || !after || after.generation === inst.generation) break;
+  /** One reconcile of one instance under its lock (see ReconcileResult). */
+  async run(instanceId: string): Promise<ReconcileResult> {
+    let result: ReconcileResult | 'busy';
+    try {
+      result = await this.locks.withLock(instanceId, async (signal) => {
+        for (let pass = 0; pass < PASSES_PER_LOCK; pass++) {
+          const inst = await this.store.getInstance(instanceId);
+          if (!inst) return { kind: 'done', state: 'gone' } as const;
+          const outcome = await this.pass(inst, signal);
+          if (outcome.kind === 'error') return outcome;
+          await this.settler.settle(instanceId);
+          const after = await this.store.getInstance(instanceId);
+          if (!after) return { kind: 'done', state: 'gone' } as const;
+          // A change of desired state while the pass ran gets another pass right away.
+          if (after.generation === inst.generation) return outcome;
+        }
+        return { kind: 'requeue', afterSeconds: 0, reason: 'changed' } as const;
+      });
+    } catch (e) {
+      if (e instanceof LockLost) {
+        this.log.warn({ instance: instanceId }, `${e.message}; the instance is requeued`);
+        return { kind: 'requeue', afterSeconds: 1, reason: 'lock lost' };
       }
-      return outcome;
-    });
-    return result;
+      throw e;
+    }
+    return result === 'busy' ? { kind: 'requeue', afterSeconds: 1, reason: 'busy' } : result;
   }
 
-  private async pass(inst: Instance, attempt: Attempt): Promise<ReconcileOutcome> {
+  /**
+   * The retry budget of a retryable error is spent: records the environment as failed with the reason,
+   * unless the desired state changed since (then the newer generation gets its own passes).
+   */
+  async giveUp(instanceId: string, result: Extract<ReconcileResult, { kind: 'error' }>, attempts: number): Promise<'failed' | 'busy' | 'superseded'> {
+    const outcome = await this.locks.withLock(instanceId, async () => {
+      const inst = await this.store.getInstance(instanceId);
+      if (!inst || inst.generation !== result.generation) return 'superseded' as const;
+      const reason = `gave up after ${attempts} attempts: ${result.error.message}`;
+      this.log.warn({ instance: instanceId, code: result.error.code }, `reconcile failed: ${reason}`);
+      await this.store.updateInstance(instanceId, { state: 'failed', error: reason, reconciledAt: new Date() });
+      await this.settler.settle(instanceId);
+      return 'failed' as const;
+    });
+    return outcome;
+  }
+
+  /**
+   * For in-process drivers (unit specs, tools): one run with the worker's decisions applied for the
+   * given attempt, summarised as one word.
+   */
+  async reconcile(instanceId: string, attempt: Attempt): Promise<ReconcileOutcome> {
+    const r = await this.run(instanceId);
+    if (r.kind === 'done') return r.state;
+    if (r.kind === 'requeue') return r.reason === 'changed' ? 'retry' : 'busy';
+    if (!r.error.retryable) return 'failed';
+    if (attempt.retryCount < attempt.retryLimit) return 'retry';
+    const given = await this.giveUp(instanceId, r, attempt.retryCount + 1);
+    return given === 'failed' ? 'failed' : 'retry';
+  }
+
+  private async pass(inst: Instance, signal?: AbortSignal): Promise<Extract<ReconcileResult, { kind: 'done' | 'error' }>> {
     const generation = inst.generation;
+    const alive = () => {
+      if (signal?.aborted) throw signal.reason;
+    };
     try {
       if (inst.desired === 'present') {
-        await this.converge(inst);
+        await this.converge(inst, alive);
+        alive();
         await this.store.updateInstance(inst.id, { state: 'ready', error: null, observedGeneration: generation, reconciledAt: new Date() });
-        return 'ready';
+        return { kind: 'done', state: 'ready' };
       }
-      await this.teardown(inst);
+      await this.teardown(inst, alive);
+      alive();
       await this.store.updateInstance(inst.id, { state: 'disabled', error: null, observedGeneration: generation, reconciledAt: new Date() });
-      return 'disabled';
+      return { kind: 'done', state: 'disabled' };
     } catch (e) {
+      // The lock went away with its connection: stop here; another pass (maybe elsewhere) takes over.
+      if (signal?.aborted) throw signal.reason;
       const err = e instanceof DomainError ? e : new DomainError(ErrorCode.Internal, (e as Error)?.message ?? String(e), undefined, true);
-      const lastTry = attempt.retryCount >= attempt.retryLimit;
-      if (err.retryable && !lastTry) {
-        this.log.warn({ instance: inst.id, code: err.code, attempt: attempt.retryCount }, `reconcile will retry: ${err.message}`);
+      if (err.retryable) {
+        this.log.warn({ instance: inst.id, code: err.code }, `reconcile will retry: ${err.message}`);
         await this.store.updateInstance(inst.id, { error: `${err.message} (will retry)` });
-        return 'retry';
+      } else {
+        this.log.warn({ instance: inst.id, code: err.code }, `reconcile failed: ${err.message}`);
+        await this.store.updateInstance(inst.id, { state: 'failed', error: err.message, reconciledAt: new Date() });
       }
-      const reason = err.retryable ? `gave up after ${attempt.retryCount + 1} attempts: ${err.message}` : err.message;
-      this.log.warn({ instance: inst.id, code: err.code }, `reconcile failed: ${reason}`);
-      await this.store.updateInstance(inst.id, { state: 'failed', error: reason, reconciledAt: new Date() });
-      return 'failed';
+      return { kind: 'error', error: err, generation };
     }
   }
 
@@ -96,17 +161,22 @@ export class Reconciler {
     return this.upstreams.get(inst.upstream ?? plan.upstream);
   }
 
-  private async converge(inst: Instance): Promise<void> {
+  private async converge(inst: Instance, alive: () => void): Promise<void> {
     const plan = this.planOf(inst);
     const tracker = this.trackerOf(inst, plan);
     if (inst.state !== 'ready' && inst.state !== 'provisioning') await this.store.updateInstance(inst.id, { state: 'provisioning' });
     const team = teamSlug(inst.app);
     const slug = inst.projectSlug ?? projectSlug(inst.app, inst.module, inst.env);
+    alive();
     const teamReady = await this.ensureProject(inst, tracker, plan, team, slug);
+    alive();
     await this.syncMembers(inst, tracker, team, teamReady);
+    alive();
     const dsn = await this.ensureKey(inst, tracker, plan, slug);
+    alive();
     await this.store.updateInstance(inst.id, { dsnSealed: sealDsn(this.box, dsn) });
     await this.ensureBindings(inst, tracker, plan, slug);
+    alive();
     await this.ensureSecret(inst, plan, dsn);
   }
 
@@ -221,7 +291,7 @@ export class Reconciler {
   }
 
   /** Disable: revoke only the keys svc-sentry created, remove our Secret, keep or delete the project per plan. */
-  private async teardown(inst: Instance): Promise<void> {
+  private async teardown(inst: Instance, alive: () => void): Promise<void> {
     if (inst.state !== 'disabled') await this.store.updateInstance(inst.id, { state: 'deprovisioning' });
     const plan = this.catalog.find(inst.plan);
     const keys = (await this.store.listKeys(inst.id)).filter((k) => k.state !== 'deleted');
@@ -230,6 +300,7 @@ export class Reconciler {
       const pending = keys.some((k) => !k.upstreamKeyId);
       const upstreamKeys = pending ? await tracker.listKeys(inst.projectSlug) : [];
       for (const k of keys) {
+        alive();
         const keyId = k.upstreamKeyId ?? upstreamKeys.find((u) => u.name === k.name)?.id;
         if (keyId) await tracker.deleteKey(inst.projectSlug, keyId);
         await this.store.saveKey({ ...k, state: 'deleted', desired: 'absent', dsnSealed: null });
@@ -237,6 +308,7 @@ export class Reconciler {
     } else {
       for (const k of keys) await this.store.saveKey({ ...k, state: 'deleted', desired: 'absent', dsnSealed: null });
     }
+    alive();
     if (inst.secret && this.targets?.configured()) {
       await this.targets.removeSecret(inst.secret, { app: inst.app, module: inst.module, env: inst.env });
     }
