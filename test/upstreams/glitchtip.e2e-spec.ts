@@ -51,7 +51,10 @@ describe('GlitchTip upstream (stand-in in GlitchTip mode)', () => {
     await t1.api('PUT', MON('bugapp', 'web'), { enabled: true });
     await settled(t1, 'bugapp', 'web');
     await t1.app.close();
-    const t2 = await start('sentry', { databaseUrl: t1.databaseUrl, extra: { SVC_SENTRY_RECONCILE_RETRY_LIMIT: '1' } });
+    const t2 = await start('sentry', {
+      databaseUrl: t1.databaseUrl,
+      extra: { SVC_SENTRY_RECONCILE_RETRY_LIMIT: '1', SVC_SENTRY_ENCRYPTION_KEY: t1.encryptionKey },
+    });
     await t2.api('PUT', MON('bugapp', 'worker'), { enabled: true });
     const s = await settled(t2, 'bugapp', 'worker', ['failed']);
     expect(Object.values<any>(s.environments).every((e) => e.state === 'failed')).toBe(true);
@@ -66,7 +69,7 @@ describe('GlitchTip upstream (stand-in in GlitchTip mode)', () => {
     await settled(t, 'shop', 'web');
     await t.app.close();
     // A restart (fresh adapter, no team memo) and the second module: the team exists, GlitchTip would answer 500.
-    t = await start('glitchtip', { databaseUrl: t.databaseUrl });
+    t = await start('glitchtip', { databaseUrl: t.databaseUrl, extra: { SVC_SENTRY_ENCRYPTION_KEY: t.encryptionKey } });
     await t.api('PUT', MON('shop', 'api'), { enabled: true, developers: ['dev1@shop.example'] });
     const api = await settled(t, 'shop', 'api');
     expect(gt.state.teams(ORG).filter((x) => x.slug === 'shop')).toHaveLength(1);
