@@ -5,6 +5,7 @@ import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { MonitoringController } from './api/monitoring.controller';
+import { MonitoringListController } from './api/monitoring-list.controller';
 import { OperationsController } from './api/operations.controller';
 import { CatalogService } from './catalog/catalog.service';
 import { BearerTokenGuard } from './common/auth/bearer-token.guard';
@@ -15,6 +16,8 @@ import { dataSourceOptions } from './database/database';
 import { HealthController } from './health/health.controller';
 import { InstanceStore } from './instances/instance-store';
 import { InstancesService } from './instances/instances.service';
+import { ModuleDirectory } from './instances/module-directory';
+import { TypeormModuleDirectory } from './instances/typeorm-module-directory';
 import { TypeormInstanceStore } from './instances/typeorm-instance.store';
 import { KubernetesTargets } from './kubernetes/kubernetes-targets.port';
 import { MetricsController } from './metrics/metrics.controller';
@@ -26,6 +29,7 @@ import { InstanceLocks, ReconcileQueue } from './reconcile/reconcile-queue';
 import { Reconciler } from './reconcile/reconciler';
 import { SecretSweep } from './reconcile/secret-sweep';
 import { UpstreamRegistry } from './upstreams/upstream-registry';
+import { WebModule } from './web/web.controller';
 
 /** What main.ts resolved before Nest starts: the config, the database URL and the encryption key. */
 export interface Runtime {
@@ -64,9 +68,10 @@ export class AppModule {
         }),
         TypeOrmModule.forRoot(dataSourceOptions(rt.databaseUrl)),
         TerminusModule,
+        WebModule,
         ...(rt.imports ?? []),
       ],
-      controllers: [MonitoringController, OperationsController, HealthController, MetricsController],
+      controllers: [MonitoringController, MonitoringListController, OperationsController, HealthController, MetricsController],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: SecretBox, useValue: new SecretBox(rt.encryptionKey) },
@@ -117,6 +122,7 @@ export class AppModule {
           useFactory: (s: InstanceStore, c: CatalogService, b: SecretBox, k: KubernetesTargets | null) => new SecretSweep(s, c, b, k),
           inject: [InstanceStore, CatalogService, SecretBox, { token: KubernetesTargets, optional: true }],
         },
+        { provide: ModuleDirectory, useFactory: (ds: DataSource) => new TypeormModuleDirectory(ds), inject: [DataSource] },
         InstancesService,
         BearerTokenGuard,
         ReconcileWorker,

@@ -6,17 +6,20 @@ import { AppConfig } from '../config/config.schema';
 import { InstancesService } from '../instances/instances.service';
 import { LegacyMigrationController } from '../legacy-migration/legacy-migration.controller';
 import { LegacyMigrationService } from '../legacy-migration/legacy-migration.service';
+import { ModuleDirectory } from '../instances/module-directory';
+import { MonitoringListController } from './monitoring-list.controller';
 import { MonitoringController } from './monitoring.controller';
 import { buildOpenApi } from './openapi';
 import { OperationsController } from './operations.controller';
 
 /** The REST controllers alone (no database), enough for Swagger to read their decorators. */
 @Module({
-  controllers: [MonitoringController, OperationsController, LegacyMigrationController],
+  controllers: [MonitoringController, MonitoringListController, OperationsController, LegacyMigrationController],
   providers: [
     { provide: AppConfig, useValue: new AppConfig() },
     { provide: InstancesService, useValue: {} },
     { provide: CatalogService, useValue: {} },
+    { provide: ModuleDirectory, useValue: {} },
     { provide: LegacyMigrationService, useValue: {} },
     BearerTokenGuard,
   ],
