@@ -23,6 +23,12 @@ export class SentryTracker extends ErrorTracker {
   readonly capabilities: TrackerCapabilities = CAPABILITIES.sentry;
   readonly name: string;
   protected readonly http: UpstreamHttp;
+  /**
+   * The same client without in-call retries of transient faults, for calls that are not idempotent: a POST
+   * the upstream applied but whose answer was lost (502, timeout) must not be sent again blindly — that made a
+   * second key. The error goes to the reconciler, whose retry looks the key up by name first.
+   */
+  protected readonly httpOnce: UpstreamHttp;
   protected readonly base: string;
   private region?: Promise<string>;
   protected readonly teams = new Map<string, { at: number; result: Promise<'created' | 'exists'> }>();
@@ -31,12 +37,9 @@ export class SentryTracker extends ErrorTracker {
     super();
     this.name = cfg.name;
     this.base = cfg.url.replace(/\/+$/, '');
-    this.http = new UpstreamHttp({
-      upstream: cfg.name,
-      token: cfg.token,
-      timeoutMs: cfg.timeoutMs,
-      limiter: limiterFor(`${this.base}|${cfg.org}`, cfg.rateLimitPerSecond),
-    });
+    const options = { upstream: cfg.name, token: cfg.token, timeoutMs: cfg.timeoutMs, limiter: limiterFor(`${this.base}|${cfg.org}`, cfg.rateLimitPerSecond) };
+    this.http = new UpstreamHttp(options);
+    this.httpOnce = new UpstreamHttp({ ...options, attempts: 1 });
   }
 
   protected get org() {
@@ -58,9 +61,10 @@ export class SentryTracker extends ErrorTracker {
     return this.region;
   }
 
-  protected async call(method: string, path: string, body?: unknown): Promise<{ res: HttpResponse; url: string }> {
+  /** One API call; `{ once: true }` for a call that must not be re-sent after a transient fault (see httpOnce). */
+  protected async call(method: string, path: string, body?: unknown, opts: { once?: boolean } = {}): Promise<{ res: HttpResponse; url: string }> {
     const url = `${await this.api()}${path}`;
-    return { res: await this.http.request(method, url, body), url };
+    return { res: await (opts.once ? this.httpOnce : this.http).request(method, url, body), url };
   }
 
   async ping(): Promise<void> {
@@ -158,10 +162,13 @@ export class SentryTracker extends ErrorTracker {
   }
 
   async createKey(project: string, input: CreateKeyInput): Promise<UpstreamKey> {
-    const { res, url } = await this.call('POST', `/projects/${this.org}/${encodeURIComponent(project)}/keys/`, {
-      name: input.name,
-      ...(input.rateLimit ? { rateLimit: input.rateLimit } : {}),
-    });
+    // Not idempotent (Sentry allows two keys with one name): never re-sent within the call.
+    const { res, url } = await this.call(
+      'POST',
+      `/projects/${this.org}/${encodeURIComponent(project)}/keys/`,
+      { name: input.name, ...(input.rateLimit ? { rateLimit: input.rateLimit } : {}) },
+      { once: true },
+    );
     if (res.status !== 201 && res.status !== 200) UpstreamHttp.fail(this.name, 'POST', url, res);
     return toKey(res.body);
   }
