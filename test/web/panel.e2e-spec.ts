@@ -288,6 +288,40 @@ describeBrowser('web panel in a real browser, behind a path prefix', () => {
     await context.close();
   });
 
+  it('renders per-environment conditions with reason and message when the API answers them, and what to do for the false one', async () => {
+    const { context, page, problems } = await newContext();
+    await signIn(page);
+    await page.getByRole('heading', { name: 'App modules', exact: true }).waitFor();
+    // The real answer for a ready module, with conditions added in the shape the reconciler reports them.
+    const conditions = [
+      { type: 'ProjectReady', status: 'True', reason: 'Created', message: 'project shop-00-default-stag' },
+      { type: 'KeyReady', status: 'True', reason: 'Created' },
+      { type: 'SecretReady', status: 'False', reason: 'NamespaceNotFound', message: 'namespace "shop-00-stag" not found' },
+      { type: 'MembersSynced', status: 'Unknown', reason: 'Pending' },
+    ];
+    await page.route('**/svc-sentry/api/v1/apps/shop-00/modules/default/monitoring', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.environments.stag.conditions = conditions;
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.goto(`${ui}apps/shop-00/modules/default`);
+    const stag = page.locator('article[data-env=stag]');
+    await stag.locator('[data-role=conditions]').waitFor();
+    const shown = await stag
+      .locator('[data-role=conditions] li')
+      .evaluateAll((items) => items.map((li) => `${li.getAttribute('data-condition')}=${li.getAttribute('data-status')}`));
+    expect(shown).toEqual(['ProjectReady=True', 'KeyReady=True', 'SecretReady=False', 'MembersSynced=Unknown']);
+    const text = await stag.textContent();
+    expect(text).toContain('NamespaceNotFound');
+    expect(text).toContain('namespace "shop-00-stag" not found');
+    expect(await stag.locator('[data-role=todo]').textContent()).toContain('Check that the namespace exists');
+    expect(await page.locator('article[data-env=prod] [data-role=conditions]').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'conditions.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('an upstream failure shows the failed state, its reason and what to do', async () => {
     const { context, page } = await newContext();
     await signIn(page);
