@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FileTree, MigrationReport } from '../../src/legacy-migration/core/types';
+import { summaryLines } from '../../src/legacy-migration/report-json';
 import { probeTool, toolCommand, underCi } from '../harness/prerequisites';
 
 export const FIXTURES = join(__dirname, 'fixtures');
@@ -16,6 +17,7 @@ export function goldenText(report: MigrationReport): string {
     ...report.edits.map((e) => `# edit: ${e.action} ${e.path} [${e.encoding}, ${e.eol}, ${e.mode.toString(8)}] ${e.summary}`),
     ...report.conflicts.map((c) => `# conflict: ${c}`),
     ...report.notes.map((n) => `# note: ${n}`),
+    ...summaryLines(report).map((l) => `# ${l}`),
     report.diff,
   ].join('\n');
 }

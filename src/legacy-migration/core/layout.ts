@@ -1,7 +1,8 @@
 import { DomainError, ErrorCode } from '../../common/domain-error';
 import { compareVersions, parseRequirements, pinnedVersion } from './requirements';
+import { assignsInstalledApps, detectDjangoVersion, findSettingsEntries, importClosure, moduleFile as moduleFileOf, moduleName } from './settings-graph';
 import { decodeText } from './text-codec';
-import { FileTree, Layout } from './types';
+import { FileTree, Layout, SettingsEntry } from './types';
 
 /** The first blueapps release whose templates already carry the Sentry configuration (BlueKing docs). */
 export const BLUEAPPS_CONFIGURED_SINCE = '1.0.17';
@@ -33,11 +34,51 @@ export function findAppRoot(tree: FileTree): string {
   return root;
 }
 
-const moduleFile = (tree: FileTree, root: string, dotted: string): string | undefined => {
-  const base = join(root, dotted.split('.').join('/'));
-  if (tree.has(`${base}.py`)) return `${base}.py`;
-  if (tree.has(`${base}/__init__.py`)) return `${base}/__init__.py`;
-  return undefined;
+const moduleFile = moduleFileOf;
+
+/**
+ * Which files get the import block so that every settings module the app can start with loads the patch: their common
+ * base (the shared module defining INSTALLED_APPS, e.g. base.py/common.py) when no module after it reassigns
+ * INSTALLED_APPS, else each settings module itself.
+ */
+export function chooseTargets(tree: FileTree, root: string, entries: SettingsEntry[]): string[] {
+  const files = [...new Set(entries.map((e) => e.file))];
+  if (files.length <= 1) return files;
+  const closures = files.map((f) => importClosure(tree, root, f));
+  const common = closures[0].filter((f) => !files.includes(f) && closures.every((c) => c.includes(f)));
+  for (const base of common.filter((f) => assignsInstalledApps(tree, f))) {
+    const underBase = new Set(importClosure(tree, root, base));
+    const overridden = closures.some((c) => c.some((f) => !underBase.has(f) && assignsInstalledApps(tree, f)));
+    if (!overridden) return [base];
+  }
+  return files;
+}
+
+/** Marks of a BlueKing PaaS 2.0 app that has no conf/default.py: the 2.0 settings.py + config/ pair, app.yml, a blueking/ package. */
+function paas2Marks(tree: FileTree, root: string, rootSettings: string | undefined): string[] {
+  const marks: string[] = [];
+  if (
+    rootSettings !== undefined &&
+    tree.has(join(root, 'config/__init__.py')) &&
+    /^\s*(from\s+config(\.\w+)*\s+import|import\s+config\b)/m.test(rootSettings)
+  ) {
+    marks.push('settings.py importing from config/ (PaaS 2.0 template)');
+  }
+  if (tree.has(join(root, 'app.yml'))) marks.push('app.yml (PaaS 2.0 app description)');
+  if (tree.has(join(root, 'blueking/__init__.py'))) marks.push('blueking/ package (PaaS 2.0 component SDK)');
+  return marks;
+}
+
+const djangoExtras = (
+  tree: FileTree,
+  root: string,
+  entries: SettingsEntry[],
+  targets: string[],
+  reqs: ReturnType<typeof parseRequirements>,
+  requirementsFile: string,
+) => {
+  const djangoVersion = detectDjangoVersion(tree, root, reqs, requirementsFile);
+  return { targetFiles: targets, settingsModules: entries, ...(djangoVersion ? { djangoVersion } : {}) };
 };
 
 /** Where the patch module goes for a Django settings module: a sibling `settings_patch` in the same package. */
@@ -57,6 +98,31 @@ export function detectLayout(tree: FileTree): Layout {
   const requirementsFile = join(root, 'requirements.txt');
   const reqs = parseRequirements(readText(tree, requirementsFile) ?? '');
   const rootSettings = readText(tree, join(root, 'settings.py'));
+
+  // A vendored blueapps/ (the SaaS carries its own copy of the framework; version in blueapps/__init__.py).
+  const vendored = readText(tree, join(root, 'blueapps/__init__.py'));
+  if (vendored !== undefined && tree.has(join(root, 'config/default.py'))) {
+    const version = /^__version__\s*=\s*['"]([^'"]+)['"]/m.exec(vendored)?.[1] ?? 'unknown';
+    const entries = findSettingsEntries(tree, root);
+    if (entries.length === 0 && rootSettings !== undefined) entries.push({ module: 'settings', file: join(root, 'settings.py'), foundIn: [] });
+    const base = join(root, 'config/default.py');
+    // config/<env>.py modules that replace INSTALLED_APPS outright would drop the base's patch: wire them too.
+    const overriding = [...tree.keys()]
+      .filter((p) => p.startsWith(join(root, 'config/')) && /^[^/]+\.py$/.test(p.slice(join(root, 'config/').length)) && p !== base)
+      .filter((p) => assignsInstalledApps(tree, p))
+      .sort();
+    return {
+      kind: 'blueapps-vendored',
+      description: `blueapps ${version} vendored in the app (blueapps/__init__.py; settings load config/default.py)`,
+      root,
+      requirementsFile,
+      targetFile: base,
+      patchModuleFile: join(root, 'config/settings_patch.py'),
+      patchModuleName: 'config.settings_patch',
+      blueappsVersion: version,
+      ...djangoExtras(tree, root, entries, [base, ...overriding], reqs, requirementsFile),
+    };
+  }
 
   // blueapps: config/default.py, and blueapps in the requirements or the settings.
   if (tree.has(join(root, 'config/default.py')) && (reqs.some((r) => r.key === 'blueapps') || /blueapps/.test(rootSettings ?? ''))) {
@@ -78,6 +144,7 @@ export function detectLayout(tree: FileTree): Layout {
       patchModuleFile: join(root, 'config/settings_patch.py'),
       patchModuleName: 'config.settings_patch',
       blueappsVersion: version,
+      ...djangoExtras(tree, root, findSettingsEntries(tree, root), [join(root, 'config/default.py')], reqs, requirementsFile),
     };
   }
 
@@ -91,27 +158,50 @@ export function detectLayout(tree: FileTree): Layout {
       targetFile: join(root, 'settings.py'),
       patchModuleFile: join(root, 'conf/settings_patch.py'),
       patchModuleName: 'conf.settings_patch',
+      ...djangoExtras(
+        tree,
+        root,
+        (() => {
+          const e = findSettingsEntries(tree, root);
+          return e.length ? e : [{ module: 'settings', file: join(root, 'settings.py'), foundIn: [] }];
+        })(),
+        [join(root, 'settings.py')],
+        reqs,
+        requirementsFile,
+      ),
     };
   }
 
-  // Plain Django: the settings module named by manage.py (or wsgi.py), else a single settings module with INSTALLED_APPS.
+  // Django: every settings module the app can be started with (manage.py, wsgi/asgi, Dockerfile, Procfile, app
+  // descriptions, env files, gunicorn), wired through their common base or each of them.
+  const marks = paas2Marks(tree, root, rootSettings);
+  const entries = findSettingsEntries(tree, root);
   for (const entry of ['manage.py', 'wsgi.py']) {
     const text = readText(tree, join(root, entry));
     const m = text && /DJANGO_SETTINGS_MODULE['"]\s*(?:,|\]\s*=)\s*['"]([A-Za-z_][\w.]*)['"]/.exec(text);
-    if (!m) continue;
-    const file = moduleFile(tree, root, m[1]);
-    if (!file) {
+    if (m && !moduleFile(tree, root, m[1])) {
       throw new DomainError(ErrorCode.Unsupported, `Django app: ${join(root, entry)} names settings module "${m[1]}", which is not in the tree.`, {
         layout: 'django',
       });
     }
+  }
+  if (entries.length === 0 && marks.length && rootSettings !== undefined) entries.push({ module: 'settings', file: join(root, 'settings.py'), foundIn: [] });
+  if (entries.length) {
+    const targets = chooseTargets(tree, root, entries);
+    const first = targets[0];
+    const firstModule = moduleName(root, first);
+    const names = entries.map((e) => e.module).join(', ');
+    const wiring = targets.length === 1 && !entries.some((e) => e.file === first) ? `their common base ${first}` : targets.join(', ');
     return {
-      kind: 'django',
-      description: `Django app (settings module ${m[1]} → ${file}${file.endsWith('__init__.py') ? ', a package' : ''})`,
+      kind: marks.length ? 'bk-legacy-django' : 'django',
+      description: marks.length
+        ? `BlueKing PaaS 2.0 Django app (${marks.join('; ')}; settings ${names} → ${wiring})`
+        : `Django app (settings module${entries.length > 1 ? 's' : ''} ${names} → ${wiring}${first.endsWith('__init__.py') ? ', a package' : ''})`,
       root,
       requirementsFile,
-      targetFile: file,
-      ...patchModuleFor(root, m[1], file),
+      targetFile: first,
+      ...patchModuleFor(root, firstModule, first),
+      ...djangoExtras(tree, root, entries, targets, reqs, requirementsFile),
     };
   }
 
@@ -131,6 +221,7 @@ export function detectLayout(tree: FileTree): Layout {
       requirementsFile,
       targetFile: file,
       ...patchModuleFor(root, dotted, file),
+      ...djangoExtras(tree, root, [{ module: dotted, file, foundIn: [] }], [file], reqs, requirementsFile),
     };
   }
 

@@ -12,11 +12,20 @@ const bk = (extra: Record<string, string> = {}) =>
   });
 
 describe('planPatch', () => {
-  it('does nothing when the app already configures raven itself', () => {
-    const tree = bk({ 'conf/default.py': "INSTALLED_APPS = ('raven.contrib.django.raven_compat',)\n" });
+  it('does nothing when the settings Django loads already configure raven (INSTALLED_APPS + RAVEN_CONFIG with a dsn)', () => {
+    const tree = bk({
+      'conf/default.py': "import os\nINSTALLED_APPS = ('raven.contrib.django.raven_compat',)\nRAVEN_CONFIG = {'dsn': os.environ.get('SENTRY_DSN')}\n",
+    });
     const report = migrate(tree, { sdk: 'raven' });
     expect(report).toMatchObject({ status: 'nothing-to-do', edits: [] });
-    expect(report.notes[0]).toMatch(/^conf\/default\.py already configures raven/);
+    expect(report.notes[0]).toMatch(/already configure raven \(conf\/default\.py lists raven in INSTALLED_APPS and conf\/default\.py sets RAVEN_CONFIG/);
+  });
+
+  it('patches when raven is only listed (no RAVEN_CONFIG) or only mentioned outside the loaded settings (issue 12 item 1)', () => {
+    expect(migrate(bk({ 'conf/default.py': "INSTALLED_APPS = ('raven.contrib.django.raven_compat',)\n" }), { sdk: 'raven' }).status).toBe('patched');
+    const middleware =
+      'try:\n    from raven.contrib.django.raven_compat.middleware import SentryMiddleware\nexcept ImportError:\n    SentryMiddleware = None\n';
+    expect(migrate(bk({ 'lib/middleware.py': middleware }), { sdk: 'raven' }).status).toBe('patched');
   });
 
   it('does nothing when the app already calls sentry_sdk.init (sentry-sdk mode)', () => {

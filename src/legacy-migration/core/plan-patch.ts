@@ -15,6 +15,7 @@ import {
   pinsFor,
   requirementsHeader,
 } from './templates';
+import { importClosure, settingsConfigure } from './settings-graph';
 import { Edit, FileTree, Layout, MigrationStatus, SdkMode } from './types';
 
 export interface PatchPlan {
@@ -22,6 +23,22 @@ export interface PatchPlan {
   edits: Edit[];
   conflicts: string[];
   notes: string[];
+  /** Why this SDK (the summary's "SDK chosen and why"). */
+  sdkWhy: string;
+  pinsAdded: string[];
+  pinsKept: string[];
+  todo: string[];
+}
+
+/** raven's Django integration starts through default_app_config, which Django 4.1 removed. */
+export const RAVEN_LAST_DJANGO = '4.0';
+
+const isDjangoKind = (layout: Layout) => layout.kind !== 'flask';
+
+/** Every file Django loads for the app's settings modules (each module and its in-tree imports). */
+function loadedSettingsFiles(tree: FileTree, layout: Layout): string[] {
+  const entries = layout.settingsModules?.length ? layout.settingsModules.map((e) => e.file) : [layout.targetFile];
+  return [...new Set(entries.flatMap((f) => importClosure(tree, layout.root, f)))];
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -35,8 +52,8 @@ function ourBlocks(text: string, path: string): string {
 }
 
 export function planPatch(tree: FileTree, layout: Layout, sdk: SdkMode): PatchPlan {
-  const plan: PatchPlan = { status: 'patched', edits: [], conflicts: [], notes: [] };
-  const files = [layout.requirementsFile, layout.targetFile, layout.patchModuleFile].filter((f): f is string => !!f);
+  const plan: PatchPlan = { status: 'patched', edits: [], conflicts: [], notes: [], sdkWhy: sdkWhy(layout, sdk), pinsAdded: [], pinsKept: [], todo: [] };
+  const files = [layout.requirementsFile, ...(layout.targetFiles ?? [layout.targetFile]), layout.patchModuleFile].filter((f): f is string => !!f);
 
   // Existing blocks: same SDK → those parts are done; another SDK → refuse (mixing both would report twice).
   let patchedBefore = false;
@@ -55,6 +72,16 @@ export function planPatch(tree: FileTree, layout: Layout, sdk: SdkMode): PatchPl
     }
   }
 
+  const dj = layout.djangoVersion;
+  if (sdk === 'raven' && isDjangoKind(layout) && dj && compareVersions(dj.version, '4.1') >= 0) {
+    throw new DomainError(
+      ErrorCode.Unsupported,
+      `This app runs Django ${dj.version} (${dj.source}). raven's Django integration starts through default_app_config, which Django 4.1 removed: ` +
+        `raven would be listed and send nothing. Run again with --sdk sentry-sdk (REST: sdk=sentry-sdk). Nothing was changed.`,
+      { layout: layout.kind, django: dj.version, use: 'sentry-sdk' },
+    );
+  }
+
   if (layout.kind === 'blueapps' && compareVersions(layout.blueappsVersion!, BLUEAPPS_CONFIGURED_SINCE) >= 0) {
     plan.status = 'nothing-to-do';
     plan.notes.push(
@@ -63,7 +90,22 @@ export function planPatch(tree: FileTree, layout: Layout, sdk: SdkMode): PatchPl
     return plan;
   }
 
-  if (!patchedBefore) {
+  if (!patchedBefore && isDjangoKind(layout)) {
+    // "Already configured" means configured in the settings Django actually loads, not a mention of raven anywhere.
+    const loaded = loadedSettingsFiles(tree, layout);
+    const how = settingsConfigure(tree, loaded, sdk);
+    if (how) {
+      plan.status = 'nothing-to-do';
+      plan.notes.push(`The settings Django loads already configure ${sdk} (${how}); nothing to do.`);
+      const pkg = sdk === 'raven' ? 'raven' : 'sentry-sdk';
+      if (!collectRequirements(tree, layout.requirementsFile, readText(tree, layout.requirementsFile) ?? '').some((r) => r.key === pkg)) {
+        plan.todo.push(`${layout.requirementsFile} does not list ${pkg}: add it, or the settings fail to import it.`);
+      }
+      return plan;
+    }
+    const other = settingsConfigure(tree, loaded, sdk === 'raven' ? 'sentry-sdk' : 'raven');
+    if (other) plan.notes.push(`The settings already configure the other SDK (${other}); patching ${sdk} as asked would report twice: consider reverting one.`);
+  } else if (!patchedBefore) {
     const prefix = layout.root ? `${layout.root}/` : '';
     for (const [p] of tree) {
       if (!p.endsWith('.py') || !p.startsWith(prefix)) continue;
@@ -94,6 +136,15 @@ function planRequirements(tree: FileTree, layout: Layout, sdk: SdkMode, plan: Pa
   const pins = planPins(collectRequirements(tree, path, t?.decoded.text ?? ''), pinsFor(layout, sdk), path);
   plan.conflicts.push(...pins.conflicts);
   plan.notes.push(...pins.notes);
+  plan.pinsAdded.push(...pins.lines);
+  plan.pinsKept.push(...pins.kept);
+  const raven = collectRequirements(tree, path, t?.decoded.text ?? '').find((r) => r.key === 'raven');
+  const ravenVersion = sdk === 'raven' ? (raven ? /^==([\d.]+)$/.exec(raven.spec)?.[1] : pins.lines.find((l) => l.startsWith('raven=='))?.slice(7)) : undefined;
+  if (ravenVersion && compareVersions(ravenVersion, '6.7') < 0) {
+    plan.todo.push(
+      `raven ${ravenVersion} needs the public:secret DSN form: enable monitoring with the legacy plan. With a modern DSN the app still starts, logs a warning and sends nothing.`,
+    );
+  }
   if (pins.lines.length === 0) return;
   const summary = `add the PaaS 3.0 adaptation block (${pins.lines.join(', ')})`;
   if (t) {
@@ -123,8 +174,7 @@ function collectRequirements(tree: FileTree, path: string, text: string): Requir
 function planDjango(tree: FileTree, layout: Layout, sdk: SdkMode, plan: PatchPlan) {
   const moduleFile = layout.patchModuleFile!;
   const moduleName = layout.patchModuleName!;
-  const settings = textOf(tree, layout.targetFile)!;
-  const eol = settings.decoded.eol;
+  const eol = textOf(tree, layout.targetFile)!.decoded.eol;
 
   const existing = textOf(tree, moduleFile);
   const body = block(djangoPatchModuleBody(sdk));
@@ -145,21 +195,24 @@ function planDjango(tree: FileTree, layout: Layout, sdk: SdkMode, plan: PatchPla
     );
   }
 
-  const text = settings.decoded.text;
   const importRe = new RegExp(`^\\s*(from\\s+${escapeRe(moduleName)}\\s+import|import\\s+${escapeRe(moduleName)}\\b)`, 'm');
-  if (ourBlocks(text, layout.targetFile)) {
-    plan.notes.push(`${layout.targetFile} already imports ${moduleName} (PaaS 3.0 adaptation block).`);
-  } else if (importRe.test(text)) {
-    plan.notes.push(`${layout.targetFile} already imports ${moduleName}; not wired a second time.`);
-  } else {
-    plan.edits.push(
-      modifyEdit(
-        settings.file,
-        settings.decoded,
-        appendBlock(text, block(djangoWiringBody(sdk, moduleName)), eol),
-        `import ${moduleName} at the end of the settings`,
-      ),
-    );
+  for (const target of layout.targetFiles ?? [layout.targetFile]) {
+    const t = textOf(tree, target)!;
+    const text = t.decoded.text;
+    if (ourBlocks(text, target)) {
+      plan.notes.push(`${target} already imports ${moduleName} (PaaS 3.0 adaptation block).`);
+    } else if (importRe.test(text)) {
+      plan.notes.push(`${target} already imports ${moduleName}; not wired a second time.`);
+    } else {
+      plan.edits.push(
+        modifyEdit(
+          t.file,
+          t.decoded,
+          appendBlock(text, block(djangoWiringBody(sdk, moduleName)), t.decoded.eol),
+          `import ${moduleName} at the end of the settings`,
+        ),
+      );
+    }
   }
 }
 
@@ -215,4 +268,21 @@ function planFlask(tree: FileTree, layout: Layout, sdk: SdkMode, plan: PatchPlan
       modifyEdit(t.file, t.decoded, insertBlockAt(text, after, block(flaskRavenBody(appVar)), t.decoded.eol), `wrap ${appVar} with raven's Flask Sentry`),
     );
   }
+}
+
+/** Why this SDK, for the report. */
+function sdkWhy(layout: Layout, sdk: SdkMode): string {
+  const dj = layout.djangoVersion ? `Django ${layout.djangoVersion.version} (${layout.djangoVersion.source})` : undefined;
+  if (sdk === 'sentry-sdk') {
+    return `sentry-sdk, as asked (--sdk sentry-sdk): the maintained SDK; it accepts every DSN form${dj ? ` and supports ${dj}` : ''}.`;
+  }
+  const bk = layout.kind === 'bk-legacy-django' || layout.kind.startsWith('blueapps');
+  return (
+    `raven, as asked (the default): ${bk ? "BlueKing's documented PaaS 3.0 patch" : 'raven 6.10.0, the last release, which accepts both DSN forms'}; ` +
+    (layout.kind === 'flask'
+      ? 'raven supports Flask apps created at import time.'
+      : dj
+        ? `${dj} is below 4.1, where raven still starts.`
+        : 'the Django version is not pinned: raven works up to Django 4.0 (use --sdk sentry-sdk on 4.1+).')
+  );
 }

@@ -1,12 +1,14 @@
 import { findBlocks, removeBlocks } from './blocks';
 import { deleteEdit, modifyEdit } from './edit-file';
 import { decodeText, splitKeepEol, stripEol } from './text-codec';
-import { createdFileHeader, requirementsHeader } from './templates';
-import { Edit, FileTree, GENERATED_HEADER } from './types';
+import { blockSdk, createdFileHeader, requirementsHeader } from './templates';
+import { Edit, FileTree, GENERATED_HEADER, SdkMode } from './types';
 
 export interface RevertPlan {
   edits: Edit[];
   notes: string[];
+  /** The SDKs the removed blocks were written for. */
+  sdks: SdkMode[];
 }
 
 const GENERATED_ONLY = new Set([...createdFileHeader, ...requirementsHeader].map((l) => l.trim()));
@@ -16,7 +18,7 @@ const GENERATED_ONLY = new Set([...createdFileHeader, ...requirementsHeader].map
  * is left. Files without blocks are not touched; binary and undecodable files are skipped.
  */
 export function planRevert(tree: FileTree, root: string): RevertPlan {
-  const plan: RevertPlan = { edits: [], notes: [] };
+  const plan: RevertPlan = { edits: [], notes: [], sdks: [] };
   const prefix = root ? `${root}/` : '';
   for (const [path, file] of [...tree].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!path.startsWith(prefix) || file.symlinkTarget !== undefined) continue;
@@ -25,6 +27,11 @@ export function planRevert(tree: FileTree, root: string): RevertPlan {
     if (decoded.kind !== 'text') continue;
     const spans = findBlocks(splitKeepEol(decoded.text), path);
     if (spans.length === 0) continue;
+    const lines = splitKeepEol(decoded.text);
+    for (const span of spans) {
+      const sdk = blockSdk(lines.slice(span.begin, span.end + 1).join(''));
+      if (sdk && !plan.sdks.includes(sdk)) plan.sdks.push(sdk);
+    }
     const rest = removeBlocks(decoded.text, path);
     const generated = decoded.text.includes(GENERATED_HEADER);
     const restLines = splitKeepEol(rest)

@@ -55,6 +55,8 @@ export interface PinPlan {
   lines: string[];
   conflicts: string[];
   notes: string[];
+  /** The app's own lines kept instead of ours (same or different spec). */
+  kept: string[];
 }
 
 const pinLine = (p: Pin) => `${p.name}${p.extras ? `[${p.extras}]` : ''}${/^[<>=!~]/.test(p.version) ? p.version : `==${p.version}`}`;
@@ -64,10 +66,11 @@ const pinLine = (p: Pin) => `${p.name}${p.extras ? `[${p.extras}]` : ''}${/^[<>=
  * spec differs from ours, that is a conflict to report (the app's line is kept as is).
  */
 export function planPins(existing: Requirement[], wanted: Pin[], file: string): PinPlan {
-  const plan: PinPlan = { lines: [], conflicts: [], notes: [] };
+  const plan: PinPlan = { lines: [], conflicts: [], notes: [], kept: [] };
   for (const pin of wanted) {
     const ours = pinLine(pin).slice(pin.name.length + (pin.extras ? pin.extras.length + 2 : 0));
     const have = existing.find((r) => r.key === normaliseName(pin.name));
+    if (have) plan.kept.push(`${have.raw.trim()} (${have.file ?? file}:${have.line})`);
     if (!have) {
       plan.lines.push(pinLine(pin));
     } else if (have.spec === ours) {

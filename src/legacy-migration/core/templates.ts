@@ -27,7 +27,12 @@ export const CODING_LINE = '# -*- coding: utf-8 -*-';
 export const createdFileHeader = [CODING_LINE, GENERATED_HEADER];
 export const requirementsHeader = [GENERATED_HEADER];
 
-/** Body of the Django settings patch module (conf/settings_patch.py and its equivalents). */
+/**
+ * Body of the Django settings patch module (conf/settings_patch.py and its equivalents). BlueKing's documented raven text
+ * (SENTRY_DSN from the environment; raven_compat into INSTALLED_APPS_PATCH; RAVEN_CONFIG) plus a guard: a DSN the
+ * installed raven cannot use (raven < 6.7 needs `public:secret@`; a garbage DSN fails every raven), or raven missing,
+ * turns Sentry off with a warning instead of stopping django.setup(). The warning never shows the DSN.
+ */
 export function djangoPatchModuleBody(sdk: SdkMode): string[] {
   if (sdk === 'raven') {
     return [
@@ -37,8 +42,28 @@ export function djangoPatchModuleBody(sdk: SdkMode): string[] {
       '',
       'SENTRY_DSN = os.environ.get("SENTRY_DSN")',
       'if SENTRY_DSN:',
+      '    try:',
+      '        from raven.conf.remote import RemoteConfig as _PaasRavenRemoteConfig',
+      '',
+      '        _PaasRavenRemoteConfig.from_string(SENTRY_DSN)',
+      '    except Exception as _paas_error:  # ImportError (raven missing) or InvalidDsn',
+      '        import logging as _paas_logging',
+      '        import sys as _paas_sys',
+      '',
+      '        _paas_message = (',
+      '            "SENTRY_DSN is set but the installed raven cannot use it (%s); Sentry reporting is off. "',
+      '            "raven < 6.7 needs a public:secret DSN: enable monitoring with the legacy plan, or migrate to sentry-sdk."',
+      '            % type(_paas_error).__name__',
+      '        )',
+      '        if _paas_logging.getLogger().handlers:',
+      '            _paas_logging.getLogger("paas.sentry").warning(_paas_message)',
+      '        else:',
+      '            _paas_sys.stderr.write("WARNING " + _paas_message + "\\n")',
+      '        SENTRY_DSN = None',
+      'if SENTRY_DSN:',
       "    INSTALLED_APPS_PATCH.append('raven.contrib.django.raven_compat')",
       "    RAVEN_CONFIG = {'dsn': SENTRY_DSN}",
+      '',
     ];
   }
   return [
@@ -46,15 +71,26 @@ export function djangoPatchModuleBody(sdk: SdkMode): string[] {
     '',
     'SENTRY_DSN = os.environ.get("SENTRY_DSN")',
     'if SENTRY_DSN:',
-    '    import sentry_sdk',
-    '    from sentry_sdk.integrations.django import DjangoIntegration',
+    '    try:',
+    '        import sentry_sdk',
+    '        from sentry_sdk.integrations.django import DjangoIntegration',
     '',
-    '    sentry_sdk.init(',
-    '        dsn=SENTRY_DSN,',
-    '        environment=os.environ.get("SENTRY_ENVIRONMENT") or None,',
-    '        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0),',
-    '        integrations=[DjangoIntegration()],',
-    '    )',
+    '        sentry_sdk.init(',
+    '            dsn=SENTRY_DSN,',
+    '            environment=os.environ.get("SENTRY_ENVIRONMENT") or None,',
+    '            traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0),',
+    '            integrations=[DjangoIntegration()],',
+    '        )',
+    '    except Exception as _paas_error:  # ImportError (sentry-sdk missing) or BadDsn',
+    '        import logging as _paas_logging',
+    '        import sys as _paas_sys',
+    '',
+    '        _paas_message = "SENTRY_DSN is set but sentry-sdk cannot use it (%s); Sentry reporting is off." % type(_paas_error).__name__',
+    '        if _paas_logging.getLogger().handlers:',
+    '            _paas_logging.getLogger("paas.sentry").warning(_paas_message)',
+    '        else:',
+    '            _paas_sys.stderr.write("WARNING " + _paas_message + "\\n")',
+    '        SENTRY_DSN = None',
   ];
 }
 
@@ -101,4 +137,4 @@ export const ALREADY_CONFIGURED: Record<SdkMode, RegExp> = {
 
 /** Which SDK a block we wrote earlier belongs to. */
 export const blockSdk = (blockText: string): SdkMode | undefined =>
-  /sentry_sdk|sentry-sdk/.test(blockText) ? 'sentry-sdk' : /raven/i.test(blockText) ? 'raven' : undefined;
+  /\braven\b/i.test(blockText) ? 'raven' : /sentry_sdk|sentry-sdk/.test(blockText) ? 'sentry-sdk' : undefined;

@@ -19,7 +19,14 @@ export interface TreeFile {
 
 export type FileTree = ReadonlyMap<string, TreeFile>;
 
-export type LayoutKind = 'bk-legacy-django' | 'blueapps' | 'django' | 'flask';
+export type LayoutKind = 'bk-legacy-django' | 'blueapps' | 'blueapps-vendored' | 'django' | 'flask';
+
+/** A settings module the app can be started with, and where that is said (manage.py, Dockerfile, Procfile, …). */
+export interface SettingsEntry {
+  module: string;
+  file: string;
+  foundIn: string[];
+}
 
 export interface Layout {
   kind: LayoutKind;
@@ -38,6 +45,12 @@ export interface Layout {
   /** Flask app-module: the variable holding the Flask app. */
   flaskAppVar?: string;
   blueappsVersion?: string;
+  /** Django: every file that gets the import block (a common base of all settings modules, or each of them). */
+  targetFiles?: string[];
+  /** Django: the settings modules the app can be started with. */
+  settingsModules?: SettingsEntry[];
+  /** Django: the version the app runs, and where that was read. */
+  djangoVersion?: { version: string; source: string };
 }
 
 export type EditAction = 'create' | 'modify' | 'delete';
@@ -68,6 +81,18 @@ export interface MigrationReport {
   /** Existing pins that differ from what the patch would add: reported, never changed. */
   conflicts: string[];
   notes: string[];
+  summary: MigrationSummary;
+}
+
+/** The per-app answer a migrating engineer needs (CLI text, --json, REST). */
+export interface MigrationSummary {
+  layout: string;
+  /** Settings modules (or the Flask module) that load the patch after this run; with the file each one reaches it through. */
+  settingsWired: Array<{ module: string; via: string }>;
+  sdk: { chosen: SdkMode; why: string };
+  pins: { added: string[]; kept: string[] };
+  /** What the user must still do. */
+  todo: string[];
 }
 
 export interface MigrateOptions {
