@@ -132,9 +132,10 @@ export class Reconciler {
         await this.store.updateInstance(inst.id, { state: 'ready', error: null, observedGeneration: generation, reconciledAt: new Date() });
         return { kind: 'done', state: 'ready' };
       }
-      await this.teardown(inst, alive);
+      // A note (not an error) when the project is kept because the upstream cannot delete it.
+      const note = await this.teardown(inst, alive);
       alive();
-      await this.store.updateInstance(inst.id, { state: 'disabled', error: null, observedGeneration: generation, reconciledAt: new Date() });
+      await this.store.updateInstance(inst.id, { state: 'disabled', error: note, observedGeneration: generation, reconciledAt: new Date() });
       return { kind: 'done', state: 'disabled' };
     } catch (e) {
       // The lock went away with its connection: stop here; another pass (maybe elsewhere) takes over.
@@ -290,8 +291,11 @@ export class Reconciler {
     if (outcome !== 'unchanged' && (plan.rollout ?? this.targets.rolloutByDefault())) await this.targets.rollout(ref, id);
   }
 
-  /** Disable: revoke only the keys svc-sentry created, remove our Secret, keep or delete the project per plan. */
-  private async teardown(inst: Instance, alive: () => void): Promise<void> {
+  /**
+   * Disable: revoke only the keys svc-sentry created, remove our Secret, keep or delete the project per plan.
+   * Returns a note for the status when the project is kept because the upstream cannot delete it (Bugsink).
+   */
+  private async teardown(inst: Instance, alive: () => void): Promise<string | null> {
     if (inst.state !== 'disabled') await this.store.updateInstance(inst.id, { state: 'deprovisioning' });
     const plan = this.catalog.find(inst.plan);
     const keys = (await this.store.listKeys(inst.id)).filter((k) => k.state !== 'deleted');
@@ -313,6 +317,7 @@ export class Reconciler {
       await this.targets.removeSecret(inst.secret, { app: inst.app, module: inst.module, env: inst.env });
     }
     const patch: Partial<Instance> = { dsnSealed: null, secret: null };
+    const note = inst.projectSlug ? this.trackerOf(inst, plan ?? this.catalog.get()).keptProjectNote() : null;
     if (inst.projectSlug && plan?.deletePolicy === 'delete' && inst.projectOwned) {
       const tracker = this.trackerOf(inst, plan);
       if (tracker.capabilities.projectDelete) {
@@ -321,5 +326,6 @@ export class Reconciler {
       }
     }
     await this.store.updateInstance(inst.id, patch);
+    return note;
   }
 }
