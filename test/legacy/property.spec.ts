@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { applyEdits, migrate, treeFrom } from '../../src/legacy-migration/core/migrate';
-import { normaliseName, parseRequirements } from '../../src/legacy-migration/core/requirements';
+import { compareVersions, normaliseName, parseRequirements } from '../../src/legacy-migration/core/requirements';
 import { decodeText, encodeText } from '../../src/legacy-migration/core/text-codec';
 import { pinsFor } from '../../src/legacy-migration/core/templates';
 import { SdkMode, TextEncoding } from '../../src/legacy-migration/core/types';
@@ -54,6 +54,13 @@ it('patch/revert properties hold for generated BlueKing apps', () => {
         'conf/__init__.py': '',
         'conf/default.py': "INSTALLED_APPS = ('django.contrib.auth',)\n",
       });
+      // raven on Django >= 4.1 sends nothing: refused, naming --sdk sentry-sdk (issue 12 item 3); nothing else is refused.
+      const django = parseRequirements(a.reqs.join('\n')).find((r) => r.key === 'django' && /^(==|>=|~=)\d/.test(r.spec));
+      const modernDjango = !!django && compareVersions(/\d[\d.]*/.exec(django.spec)![0], '4.1') >= 0;
+      if (a.sdk === 'raven' && modernDjango) {
+        expect(() => migrate(tree, { sdk: a.sdk })).toThrow(/Django 4\.1 removed[\s\S]*--sdk sentry-sdk/);
+        return;
+      }
       const report = migrate(tree, { sdk: a.sdk });
       const patched = applyEdits(tree, report.edits);
 
