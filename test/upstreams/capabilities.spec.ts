@@ -75,4 +75,16 @@ describe('plans vs upstream capabilities (start-up check)', () => {
       expect.stringMatching(/org must be an organization slug/),
     ]);
   });
+
+  it('SVC_SENTRY_UPSTREAM_* stay the shortcut for one default upstream of any kind (Bugsink without an org)', () => {
+    const c = loadConfig({
+      SVC_SENTRY_UPSTREAM_KIND: 'bugsink',
+      SVC_SENTRY_UPSTREAM_URL: 'http://bugsink.example:8000',
+      SVC_SENTRY_UPSTREAM_TOKEN: 'a'.repeat(40),
+    });
+    expect(c.upstreams).toEqual([expect.objectContaining({ name: 'default', kind: 'bugsink', url: 'http://bugsink.example:8000' })]);
+    const catalog = new CatalogService(c);
+    expect(catalog.list().map((p) => p.name)).toEqual(['default']);
+    expect(catalog.get().defaultAlertRule).toBe(false);
+  });
 });

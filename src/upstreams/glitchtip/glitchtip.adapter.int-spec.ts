@@ -77,4 +77,16 @@ describe('GlitchtipTracker (against the stand-in in GlitchTip mode)', () => {
     expect(glitchtipKeyId('0123456789abcdef0123456789abcdef')).toBe('01234567-89ab-cdef-0123-456789abcdef');
     expect(glitchtipKeyId('zz')).toBeNull();
   });
+
+  it('429 with only Retry-After (no X-Sentry-Rate-Limit-* headers): waited out, then answered', async () => {
+    gt.setFaults({ requestsPerSecond: 2 });
+    try {
+      const t = tracker();
+      const got = await Promise.all(Array.from({ length: 6 }, () => t.getProject('shop-web-stag')));
+      expect(got.every((p) => p?.slug === 'shop-web-stag')).toBe(true);
+      expect(gt.stats().rateLimited).toBeGreaterThan(0);
+    } finally {
+      gt.setFaults({});
+    }
+  });
 });
