@@ -19,7 +19,7 @@ export const sentrySdkPins = (extras: 'django' | 'flask'): Pin[] => [{ name: 'se
 export function pinsFor(layout: Layout, sdk: SdkMode): Pin[] {
   if (sdk === 'sentry-sdk') return sentrySdkPins(layout.kind === 'flask' ? 'flask' : 'django');
   if (layout.kind === 'bk-legacy-django') return BK_LEGACY_PINS;
-  if (layout.kind === 'blueapps') return BLUEAPPS_PINS;
+  if (layout.kind === 'blueapps' || layout.kind === 'blueapps-vendored') return BLUEAPPS_PINS;
   return RAVEN_PINS;
 }
 
