@@ -1,53 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, request, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { API_TOKEN, startTestApp, TestApp, upstreamEnv, waitFor } from '../support/app';
+import { chromiumTool, launchBrowser, newContext as openContext, PREFIX, PrefixProxy, SHOTS, signIn as signInAt, startPrefixProxy } from './browser';
 
 /**
  * The developer-center panel in a real browser (Debian's chromium driven by playwright-core), served by a real
  * svc-sentry on PostgreSQL against the Sentry stand-in, behind a reverse proxy that mounts it under /svc-sentry/.
  */
-const CHROMIUM = process.env.SVC_SENTRY_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const INSTALL = 'install it with `apt-get install -y chromium` (Debian/Ubuntu), or point SVC_SENTRY_CHROMIUM at a Chromium binary';
-if (!HAVE_CHROMIUM) {
-  if (process.env.CI === 'true') throw new Error(`web panel suite: ${CHROMIUM} is missing under CI=true: ${INSTALL}`);
-  console.warn(`SKIPPED web panel browser suite: no Chromium at ${CHROMIUM}; ${INSTALL}`);
-}
-const describeBrowser = HAVE_CHROMIUM ? describe : describe.skip;
-
 const ORG = 'acme';
-const PREFIX = '/svc-sentry';
-const SHOTS = join(__dirname, '..', '..', '.cache', 'screenshots', 'web');
 const SEEDED = 22;
-
-/** A tiny reverse proxy on 127.0.0.1: /svc-sentry/… goes to svc-sentry with the prefix stripped, anything else is 404. */
-function startPrefixProxy(target: string): Promise<{ server: Server; url: string; paths: string[] }> {
-  const t = new URL(target);
-  const paths: string[] = [];
-  const server = createServer((req, res) => {
-    paths.push(req.url ?? '');
-    if (!req.url?.startsWith(`${PREFIX}/`) && req.url !== PREFIX) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not under the prefix');
-      return;
-    }
-    const up = request(
-      { host: t.hostname, port: t.port, method: req.method, path: req.url.slice(PREFIX.length) || '/', headers: { ...req.headers, host: t.host } },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      },
-    );
-    up.on('error', () => res.writeHead(502).end());
-    req.pipe(up);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paths })),
-  );
-}
 
 /** WCAG contrast ratio of every visible element matching the selectors, computed in the page from the used colours. */
 async function lowestContrast(page: Page, selectors: string): Promise<{ ratio: number; where: string }> {
@@ -81,10 +44,10 @@ async function lowestContrast(page: Page, selectors: string): Promise<{ ratio: n
   }, selectors);
 }
 
-describeBrowser('web panel in a real browser, behind a path prefix', () => {
+chromiumTool.describe('web panel in a real browser, behind a path prefix', () => {
   let standin: SentryStandin;
   let t: TestApp;
-  let proxy: { server: Server; url: string; paths: string[] };
+  let proxy: PrefixProxy;
   let browser: Browser;
   let ui: string;
 
@@ -95,8 +58,7 @@ describeBrowser('web panel in a real browser, behind a path prefix', () => {
     t = await startTestApp(upstreamEnv(standin.url, { SVC_SENTRY_RECONCILE_RETRY_LIMIT: '2', SVC_SENTRY_RECONCILE_RETRY_DELAY: '1' }));
     proxy = await startPrefixProxy(t.url);
     ui = `${proxy.url}${PREFIX}/ui/`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchBrowser();
     // Other app modules, more than one page of the list.
     for (let i = 0; i < SEEDED; i++) {
       const r = await t.api('PUT', `/api/v1/apps/shop-${String(i).padStart(2, '0')}/modules/default/monitoring`, { enabled: true });
@@ -110,35 +72,13 @@ describeBrowser('web panel in a real browser, behind a path prefix', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((r) => (proxy ? proxy.server.close(r) : r(undefined)));
+    await proxy?.close();
     await t?.close();
     await standin?.close();
   });
 
-  /** A browser context whose console errors, page errors and failed requests are collected. */
-  async function newContext(opts: { locale?: string } = {}): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-    const context = await browser.newContext({ locale: opts.locale ?? 'en-US', viewport: { width: 1280, height: 900 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: proxy.url });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => process.env.DEBUG_WEB && console.log(m.type(), m.text()));
-    page.on('pageerror', (e) => process.env.DEBUG_WEB && console.log('PAGEERROR', e.stack));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
-    });
-    return { context, page, problems };
-  }
-
-  async function signIn(page: Page, token = API_TOKEN): Promise<void> {
-    await page.goto(ui);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const newContext = (opts: { locale?: string } = {}) => openContext(browser, proxy.url, opts);
+  const signIn = (page: Page, token = API_TOKEN) => signInAt(page, ui, token);
 
   it('first load of the page is under 100 KB of JavaScript and CSS and logs no console error (favicon included)', async () => {
     const { context, page, problems } = await newContext();

@@ -707,7 +707,16 @@
           var wasBusy = isBusy(state.status);
           if (!state.busy) show(status);
           if (isBusy(status)) pollTimer = setTimeout(poll, POLL_MS);
-          else if (wasBusy) loadAudit(0);
+          else if (wasBusy && status) {
+            loadAudit(0);
+            announce(
+              Object.keys(status.environments)
+                .map(function (env) {
+                  return env + ': ' + t('st.' + status.environments[env].state);
+                })
+                .join(', '),
+            );
+          }
         })
         .catch(function (e) {
           failed(e);
