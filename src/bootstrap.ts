@@ -1,6 +1,6 @@
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { AppModule, Runtime } from './app.module';
 import { buildOpenApi } from './api/openapi';
 import { bodyParserProblems, ProblemFilter } from './api/problem.filter';
+import { edgeSizeGuard, refuseTrace } from './common/protocol-size';
+import { DEFAULT_LIMITS } from './legacy-migration/io/limits';
 import { validationPipe } from './api/validation';
 import { BkpaasModule } from './bkpaas/bkpaas.module';
 import { AppConfig } from './config/config.schema';
@@ -31,7 +33,13 @@ export function featureModules(config: AppConfig): Array<Type<unknown> | Dynamic
 /** Builds the Nest application (used by main.ts, the e2e suites and the benches). */
 export async function createApp(rt: Runtime, opts: { logger?: boolean } = {}): Promise<INestApplication> {
   const runtime = { ...rt, imports: rt.imports ?? featureModules(rt.config) };
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(runtime), {
+  // Before every parser and route: a declared body larger than the edge accepts is 413 at once.
+  const adapter = new ExpressAdapter();
+  adapter
+    .getInstance()
+    .use(refuseTrace)
+    .use(edgeSizeGuard({ bkpaasPrefix: rt.config.bkpaas.prefix, legacyPath: '/api/v1/legacy-migrations', legacyMaxBytes: DEFAULT_LIMITS.maxTreeBytes }));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(runtime), adapter, {
     bufferLogs: true,
     bodyParser: false,
     logger: opts.logger === false ? false : undefined,

@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+
+/** Optional but not nullable: absent is fine, `null` is refused like any other wrong type. */
+const Absent = (field: string) => ValidateIf((o: Record<string, unknown>) => o[field] !== undefined);
 
 export class TargetDto {
   @ApiPropertyOptional({ description: 'Cluster name from the cluster registry (default: the only or default cluster).' })
@@ -20,15 +23,15 @@ export class ToggleMonitoringDto {
   @IsBoolean({ message: 'enabled must be true or false' })
   enabled: boolean;
 
-  @ApiPropertyOptional({ description: 'Catalog plan; default: the current plan, or `default`.', example: 'default' })
-  @IsOptional()
-  @IsString()
+  @ApiPropertyOptional({ description: 'Catalog plan; default: the current plan, or `default`.', example: 'default', nullable: false })
+  @Absent('plan')
+  @IsString({ message: 'plan must be a string (omit it for the current plan)' })
   @MaxLength(63)
   plan?: string;
 
-  @ApiPropertyOptional({ description: 'E-mails of the app developers, synced as members of the app team upstream.', type: [String] })
-  @IsOptional()
-  @IsArray()
+  @ApiPropertyOptional({ description: 'E-mails of the app developers, synced as members of the app team upstream.', type: [String], nullable: false })
+  @Absent('developers')
+  @IsArray({ message: 'developers must be a list of e-mails (omit it to leave members alone)' })
   @ArrayMaxSize(500)
   @IsEmail({}, { each: true })
   developers?: string[];
@@ -37,17 +40,18 @@ export class ToggleMonitoringDto {
     description: 'Where each environment runs (cluster and namespace); default: the namespace template in config.',
     example: { stag: { namespace: 'bkapp-tnfood-stag' }, prod: { namespace: 'bkapp-tnfood-prod' } },
   })
-  @IsOptional()
-  @IsObject()
+  @Absent('targets')
+  @IsObject({ message: 'targets must be an object of environment → {cluster?, namespace}' })
   targets?: Record<string, TargetDto>;
 }
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ type: Number, default: 0, minimum: 0 })
+  @ApiPropertyOptional({ type: Number, default: 0, minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   offset: number = 0;
 
   @ApiPropertyOptional({ type: Number, default: 20, minimum: 1, maximum: 100 })

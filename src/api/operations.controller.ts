@@ -43,6 +43,7 @@ export class OperationsController {
     description: 'Paginated with offset and limit; a `Link: <…>; rel="next"` header points at the next page.',
   })
   @ApiResponse({ status: 200, type: OperationPageDto })
+  @ApiResponse({ status: 400, description: 'offset or limit out of range, or not an integer', type: ProblemDto })
   async audit(@Param('app') app: string, @Query() q: PageQueryDto, @Res({ passthrough: true }) res: Response): Promise<OperationPageDto> {
     const page = await this.instances.audit(app, q.offset, q.limit);
     if (q.offset + q.limit < page.total) {

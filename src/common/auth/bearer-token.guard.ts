@@ -17,6 +17,12 @@ export class BearerTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; user?: unknown }>();
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!this.tokens.length) {
+      throw new DomainError(
+        ErrorCode.Unauthorized,
+        'No API tokens are configured, so every request is refused: set SVC_SENTRY_API_TOKENS (comma-separated, 8+ characters each).',
+      );
+    }
     if (!match) throw new DomainError(ErrorCode.Unauthorized, 'Missing bearer token: send "Authorization: Bearer <token>".');
     const given = digest(match[1]);
     const index = this.tokens.findIndex((t) => timingSafeEqual(t, given));
