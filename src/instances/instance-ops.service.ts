@@ -8,6 +8,7 @@ import { openDsn } from '../reconcile/sealed-dsn';
 import { InstanceStore, ModuleTx } from './instance-store';
 import { Caller, normalizeEmails } from './instances.service';
 import { Dsn, Instance, Key, Operation, TargetRequest } from './model';
+import { sameDesired } from './desired-state';
 
 export type PlatformProtocol = 'bkpaas' | 'osb';
 
@@ -54,18 +55,6 @@ export interface Settled {
   failed: boolean;
 }
 
-/** Key order does not matter (jsonb stores keys sorted). */
-const canonical = (v: unknown): unknown =>
-  Array.isArray(v)
-    ? v.map(canonical)
-    : v && typeof v === 'object'
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-        )
-      : v;
-const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
 const isConverged = (i: Instance, generation: number) =>
   i.generation > generation || (i.observedGeneration >= generation && (i.state === 'ready' || i.state === 'disabled'));
 export const bindingKeyName = (bindingId: string) => ownedKeyName(bindingId, 'binding');
@@ -107,7 +96,7 @@ export class InstanceOpsService {
         if (sameTarget && byId.plan !== spec.plan) {
           throw new DomainError(ErrorCode.PlanConflict, `instance ${spec.externalId} exists with plan "${byId.plan}", not "${spec.plan}"`);
         }
-        if (!sameTarget || (spec.strictParameters && !same(byId.parameters, spec.parameters))) {
+        if (!sameTarget || (spec.strictParameters && !sameDesired(byId.parameters, spec.parameters))) {
           throw new DomainError(ErrorCode.Conflict, `instance ${spec.externalId} already exists with other attributes`);
         }
         return {
@@ -194,8 +183,8 @@ export class InstanceOpsService {
         developers: developers !== undefined ? developers : inst.developers,
         targetRequest: patch.targetRequest !== undefined ? patch.targetRequest : inst.targetRequest,
       };
-      const converge = next.plan !== inst.plan || !same(next.developers, inst.developers) || !same(next.targetRequest, inst.targetRequest);
-      if (!converge && same(next.parameters, inst.parameters)) return { outcome: 'exists' as const, changed: false, instance: inst, operation: null };
+      const converge = next.plan !== inst.plan || !sameDesired(next.developers, inst.developers) || !sameDesired(next.targetRequest, inst.targetRequest);
+      if (!converge && sameDesired(next.parameters, inst.parameters)) return { outcome: 'exists' as const, changed: false, instance: inst, operation: null };
       const instance = await tx.saveInstance({
         ...inst,
         ...next,
@@ -223,7 +212,7 @@ export class InstanceOpsService {
       const keys = await tx.keys(inst.id);
       const row = keys.find((k) => k.name === bindingKeyName(bindingId));
       if (row && row.desired === 'present') {
-        if (!same(row.parameters, parameters)) throw new DomainError(ErrorCode.Conflict, `binding ${bindingId} already exists with other parameters`);
+        if (!sameDesired(row.parameters, parameters)) throw new DomainError(ErrorCode.Conflict, `binding ${bindingId} already exists with other parameters`);
         const operation = await this.store.latestOperationFor(inst.id, bindingId);
         return { outcome: row.state === 'active' ? ('exists' as const) : ('in-progress' as const), key: row, instance: inst, operation };
       }

@@ -8,6 +8,7 @@ import { openDsn } from '../reconcile/sealed-dsn';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { InstanceStore, Page } from './instance-store';
 import { Attachment, Instance, InstanceState, Operation, Protocol, SecretLocation, TargetRequest } from './model';
+import { sameDesired } from './desired-state';
 
 export interface ToggleRequest {
   app: string;
@@ -47,8 +48,6 @@ export interface ToggleResult {
   status: MonitoringStatus;
 }
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-
 /**
  * The entry point every protocol shares: it validates a request, writes desired state and an
  * operation in one transaction with the reconcile jobs, and answers at once. It never calls upstream.
@@ -83,8 +82,8 @@ export class InstancesService {
         current &&
         current.enabled === req.enabled &&
         current.plan === planName &&
-        sameJson(current.developers, developers) &&
-        sameJson(current.targets, targets) &&
+        sameDesired(current.developers, developers) &&
+        sameDesired(current.targets, targets) &&
         (!req.enabled || plan.environments.every((env) => existing.some((i) => i.env === env && i.desired === 'present')));
       // Nothing to disable only when no instance is wanted: BlueKing and OSB create instances without a toggle.
       if (unchanged || (!current && !req.enabled && !existing.some((i) => i.desired === 'present'))) return { changed: false, attachment: current };
@@ -105,7 +104,7 @@ export class InstancesService {
         const desired = req.enabled && plan.environments.includes(env) ? 'present' : 'absent';
         const target = targets?.[env] ?? null;
         const sameWish =
-          inst && inst.desired === desired && inst.plan === planName && sameJson(inst.developers, developers) && sameJson(inst.targetRequest, target);
+          inst && inst.desired === desired && inst.plan === planName && sameDesired(inst.developers, developers) && sameDesired(inst.targetRequest, target);
         if (sameWish || (!inst && desired === 'absent')) continue;
         touched.push(
           await tx.saveInstance({
