@@ -546,7 +546,7 @@
   function listTable(page, load) {
     if (!page.items.length) return h('p', { 'data-role': 'empty' }, t('noModules'));
     var rows = page.items.map(function (m) {
-      var envs = Object.keys(m.environments).sort();
+      var envs = envOrder(m.environments);
       return h(
         'tr',
         { 'data-module': m.app + '/' + m.module },
@@ -671,9 +671,7 @@
     }
 
     function environments(status) {
-      var names = Object.keys(status.environments).sort(function (a, b) {
-        return a === 'stag' ? -1 : b === 'stag' ? 1 : a < b ? -1 : 1;
-      });
+      var names = envOrder(status.environments);
       return h(
         'div.envs',
         {},
@@ -756,6 +754,13 @@
         loadAudit(0);
       })
       .catch(failed);
+  }
+
+  /** Environment names with stag first (the usual order of promotion), then by name. */
+  function envOrder(envs) {
+    return Object.keys(envs).sort(function (a, b) {
+      return a === b ? 0 : a === 'stag' ? -1 : b === 'stag' ? 1 : a < b ? -1 : 1;
+    });
   }
 
   function isBusy(status) {
