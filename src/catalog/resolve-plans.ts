@@ -21,7 +21,7 @@ function capsOf(config: AppConfig, upstream: string | undefined): { caps: Tracke
 /**
  * The plans svc-sentry offers: the built-in `default` (and `legacy`, where the default upstream can serve a
  * `public:secret` DSN) plus those in config, which may redefine them. Built-in values an upstream cannot honour
- * are turned down quietly (no alert rule on GlitchTip or Bugsink); a value a configured plan asks for
+ * are turned down quietly (no alert rule on GlitchTip); a value a configured plan asks for
  * explicitly, or inherits from a plan it redefines, is a problem, reported with the upstream's kind.
  */
 export function resolvePlans(config: AppConfig): ResolvedCatalog {
@@ -65,7 +65,8 @@ export function resolvePlans(config: AppConfig): ResolvedCatalog {
       deletePolicy: p.deletePolicy ?? base.deletePolicy,
       dsnFormat: p.dsnFormat ?? base.dsnFormat,
       platform: p.platform ?? base.platform,
-      defaultAlertRule: p.defaultAlertRule ?? (base.defaultAlertRule && caps.alertRules),
+      // The built-ins want the default alert rule wherever the plan's upstream can make one.
+      defaultAlertRule: p.defaultAlertRule ?? caps.alertRules,
       keyRateLimit: p.keyRateLimit ? { count: p.keyRateLimit.count, window: p.keyRateLimit.window } : base.keyRateLimit,
       rollout: p.rollout ?? base.rollout,
     };

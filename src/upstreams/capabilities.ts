@@ -23,8 +23,9 @@ export const CAPABILITIES: Record<UpstreamKind, TrackerCapabilities> = {
   sentry: { teams: true, members: true, multipleKeys: true, keyRateLimit: true, projectDelete: true, alertRules: true, secretDsn: true },
   // Rate limits are stored but "not implemented"; default_rules is ignored; dsn.secret equals the public DSN.
   glitchtip: { teams: true, members: true, multipleKeys: true, keyRateLimit: false, projectDelete: true, alertRules: false, secretDsn: false },
-  // Canonical API: no DELETE for projects, exactly one fixed key per project, no member endpoints.
-  bugsink: { teams: true, members: false, multipleKeys: false, keyRateLimit: false, projectDelete: false, alertRules: false, secretDsn: false },
+  // Canonical API: no DELETE for projects, exactly one fixed key per project, no member endpoints;
+  // `alert_on_new_issue` on the project is the default rule's "alert on every new issue".
+  bugsink: { teams: true, members: false, multipleKeys: false, keyRateLimit: false, projectDelete: false, alertRules: true, secretDsn: false },
 };
 
 /** Human words for a kind, used in messages ("Bugsink cannot delete projects"). */

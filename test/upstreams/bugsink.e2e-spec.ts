@@ -96,6 +96,7 @@ python.describe('Bugsink upstream (real Bugsink 2.6 from PyPI) beside the Sentry
       expect(p).toMatchObject({ slug: `bsshop-web-${env}`, name: `bsshop-web-${env}`, team: team.id });
       const detail = await bs.api(`/projects/${p.id}/`);
       expect(s.environments[env].dsn).toBe(detail.dsn);
+      expect(detail.alert_on_new_issue).toBe(true); // the plan's default alert rule
       expect(s.environments[env].project).toMatchObject({ slug: `bsshop-web-${env}`, id: String(p.id), adminUrl: `${bs.url}/issues/${p.id}/` });
     }
   });

@@ -61,7 +61,8 @@ describe('plans vs upstream capabilities (start-up check)', () => {
     const catalog = new CatalogService(c);
     expect(catalog.find('legacy')).toBeUndefined();
     expect(catalog.get('default')).toMatchObject({ upstream: 'gt', defaultAlertRule: false });
-    expect(catalog.get('bs-keep')).toMatchObject({ upstream: 'bs', deletePolicy: 'keep', defaultAlertRule: false });
+    // Bugsink's project flag alert_on_new_issue is the default rule; GlitchTip (the default upstream) has none.
+    expect(catalog.get('bs-keep')).toMatchObject({ upstream: 'bs', deletePolicy: 'keep', defaultAlertRule: true });
     expect(catalog.get('saas-legacy')).toMatchObject({ upstream: 'saas', dsnFormat: 'legacy' });
     // On a Sentry default upstream the built-ins are unchanged.
     const s = new CatalogService(load({ upstreams }));
@@ -85,6 +86,6 @@ describe('plans vs upstream capabilities (start-up check)', () => {
     expect(c.upstreams).toEqual([expect.objectContaining({ name: 'default', kind: 'bugsink', url: 'http://bugsink.example:8000' })]);
     const catalog = new CatalogService(c);
     expect(catalog.list().map((p) => p.name)).toEqual(['default']);
-    expect(catalog.get().defaultAlertRule).toBe(false);
+    expect(catalog.get().defaultAlertRule).toBe(true);
   });
 });

@@ -23,7 +23,8 @@ interface BugsinkProject {
  * team slug), projects named with svc-sentry's project slug (Bugsink derives the globally unique slug from the name),
  * the DSN read from the project's detail, DRF cursor pagination in the body. Bugsink has no organizations (the
  * upstream's `org` is ignored), exactly one fixed key per project (no keys API: "creating" a key returns that one,
- * and it is never revoked, because it is not svc-sentry's alone), no project delete and no member endpoints.
+ * and it is never revoked, because it is not svc-sentry's alone), no project delete and no member endpoints. The
+ * plan's default alert rule is the project's `alert_on_new_issue`.
  */
 export class BugsinkTracker extends ErrorTracker {
   readonly capabilities: TrackerCapabilities = CAPABILITIES.bugsink;
