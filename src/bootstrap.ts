@@ -51,7 +51,6 @@ export async function createApp(rt: Runtime, opts: { logger?: boolean } = {}): P
   app.useGlobalPipes(validationPipe);
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs/openapi.json' });
-  app.enableShutdownHooks();
   return app;
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createApp, encryptionKeyFor } from './bootstrap';
 import { ConfigError, loadConfig } from './config/load-config';
 import { runMigrations } from './database/database';
+import { checkEncryptionKey, EncryptionKeyMismatch } from './database/encryption-canary';
 import type { EmbeddedPostgresHandle } from './database/embedded-postgres';
 import { migrateRole } from './migrate';
 
@@ -34,22 +35,45 @@ async function main(): Promise<void> {
   }
   const encryptionKey = encryptionKeyFor(config.encryptionKey, config.dataDir, (m) => log.warn(m));
   for (const m of await runMigrations(databaseUrl)) log.info(`schema: ${m}`);
+  try {
+    await checkEncryptionKey(databaseUrl, encryptionKey);
+  } catch (e) {
+    if (!(e instanceof EncryptionKeyMismatch)) throw e;
+    console.error(e.message);
+    await embedded?.stop();
+    process.exit(2);
+  }
   if (!config.upstreams.length)
     log.warn('no upstream configured: set SVC_SENTRY_UPSTREAM_URL, SVC_SENTRY_UPSTREAM_TOKEN and SVC_SENTRY_UPSTREAM_ORG; toggles will fail until then');
   if (!config.apiTokens.length) log.warn('SVC_SENTRY_API_TOKENS is not set: the REST API rejects every request');
 
   const app = await createApp({ config, databaseUrl, encryptionKey });
-  if (embedded) {
-    const stop = embedded.stop.bind(embedded);
-    app
-      .getHttpAdapter()
-      .getHttpServer()
-      .on('close', () => void stop());
-  }
   await app.listen(config.port, config.host);
   log.info(
     `svc-sentry (${config.role}) listening on http://${config.host}:${config.port} — REST API /api/v1, docs /docs, health /healthz /readyz, metrics /metrics`,
   );
+  // Graceful stop, in order: the app (HTTP, then the worker: no new jobs, running passes finish, the
+  // queue closes, then the pools), then the embedded PostgreSQL, then one line `stopped` and exit 0.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    (async () => {
+      await app.close();
+      await embedded?.stop();
+    })().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (e) => {
+        log.error(`stopping failed: ${(e as Error)?.message ?? e}`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, stop);
 }
 
 /** Loaded only without DATABASE_URL: the container image leaves the embedded-postgres packages out. */
