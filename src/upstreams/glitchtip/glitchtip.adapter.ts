@@ -98,7 +98,8 @@ export class GlitchtipTracker extends SentryTracker {
   }
 
   override async createKey(project: string, input: CreateKeyInput): Promise<UpstreamKey> {
-    const { res, url } = await this.call('POST', `/projects/${this.org}/${encodeURIComponent(project)}/keys/`, { name: input.name });
+    // Sent once: a create applied upstream whose answer was lost is found by name on the reconciler's retry.
+    const { res, url } = await this.call('POST', `/projects/${this.org}/${encodeURIComponent(project)}/keys/`, { name: input.name }, { once: true });
     if (res.status !== 201 && res.status !== 200) UpstreamHttp.fail(this.name, 'POST', url, res);
     return glitchtipKey(res.body);
   }
