@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createApp } from '../../src/bootstrap';
@@ -12,8 +12,11 @@ import { startSentryStandin } from '../../test/harness/sentry-standin';
 
 /**
  * bench:provision — 1,000 module-environments (500 app modules x stag/prod) against the Sentry
- * stand-in at 200 ms latency and a 40 req/s limit. The floor is the upstream calls made divided by
- * 40 per second: no client can do them faster. Prints wall time, floor, their ratio, 429s, duplicates.
+ * stand-in at 200 ms latency and a 40 req/s limit. The floor is the MINIMUM number of upstream calls the work
+ * needs, divided by 40 per second — one team per app, one project and one key per module-environment, plus the
+ * one read the API forces (the organization's region) — so calls svc-sentry wastes make it slower, never raise the
+ * floor. Prints wall time, floor, their ratio, calls / minimum_calls, 429s, duplicates; fails (exit 1) when any
+ * module-environment is not ready or any project has a duplicate (a second project or a second svc-sentry key).
  */
 const MODULES = Number(process.env.BENCH_MODULES ?? 500);
 const LATENCY_MS = 200;
@@ -79,18 +82,28 @@ async function main(): Promise<void> {
     const wall = (Date.now() - started) / 1000;
     clearInterval(sampler);
     const stats = standin.stats();
-    const floor = stats.calls / UPSTREAM_RPS;
+    // One app per module here: teams = MODULES; projects = keys = module-environments; +1 region lookup.
+    const minimum = { region_read: 1, teams: MODULES, projects: target, keys: target };
+    const minimumCalls = minimum.region_read + minimum.teams + minimum.projects + minimum.keys;
+    const floor = minimumCalls / UPSTREAM_RPS;
     const projects = standin.state.projects(ORG);
-    const slugs = new Set(projects.map((p) => p.slug));
-    let ourKeys = 0;
-    for (const p of projects) ourKeys += standin.state.keys(ORG, p.slug).filter((k) => k.name.startsWith('svc-sentry:')).length;
-    const duplicates = projects.length - slugs.size + Math.max(0, projects.length - target) + Math.max(0, ourKeys - projects.length);
+    const expected = new Set(apps.flatMap((a) => ['stag', 'prod'].map((e) => `${a}-default-${e}`)));
+    // Per project: an extra project (not one of the expected slugs) or more than one svc-sentry key is a duplicate.
+    const extraProjects = projects.filter((p) => !expected.has(p.slug)).length;
+    let extraKeys = 0;
+    for (const p of projects) extraKeys += Math.max(0, standin.state.keys(ORG, p.slug).filter((k) => k.name.startsWith('svc-sentry:')).length - 1);
+    const duplicates = extraProjects + extraKeys;
     const failed = (await db.query(`SELECT count(*)::int AS n FROM instances WHERE state <> 'ready'`)).rows[0].n;
     console.log(`module-environments: ${target} (${failed} not ready)`);
-    console.log(`upstream calls: ${stats.calls}, 429s: ${stats.rateLimited} (${((100 * stats.rateLimited) / stats.calls).toFixed(2)}%)`);
     console.log(
-      `wall: ${wall.toFixed(1)} s, floor (calls / ${UPSTREAM_RPS} per s): ${floor.toFixed(1)} s; PUTs done at ${putsDone.toFixed(1)} s, first upstream call at ${firstCall.toFixed(1)} s`,
+      `upstream calls: ${stats.calls} (minimum ${minimumCalls}, ${(stats.calls / minimumCalls).toFixed(3)}x), 429s: ${stats.rateLimited} (${((100 * stats.rateLimited) / stats.calls).toFixed(2)}%)`,
     );
+    console.log(
+      `wall: ${wall.toFixed(1)} s, floor (minimum calls / ${UPSTREAM_RPS} per s): ${floor.toFixed(1)} s; PUTs done at ${putsDone.toFixed(1)} s, first upstream call at ${firstCall.toFixed(1)} s`,
+    );
+    console.log(`duplicates: ${duplicates} (${extraProjects} extra projects, ${extraKeys} extra svc-sentry keys)`);
+    const ok = failed === 0 && duplicates === 0;
+    if (!ok) process.exitCode = 1;
     console.log(
       JSON.stringify({
         bench: 'provision',
@@ -99,11 +112,19 @@ async function main(): Promise<void> {
         floor_s: +floor.toFixed(2),
         ratio: +(wall / floor).toFixed(3),
         target: 1.15,
+        pass: ok && wall / floor <= 1.15,
         upstream_calls: stats.calls,
+        minimum_calls: minimumCalls,
+        calls_per_minimum: +(stats.calls / minimumCalls).toFixed(3),
+        minimum_calls_by_kind: minimum,
+        upstream_calls_by_route: stats.byRoute,
         rate_limited_429: stats.rateLimited,
         rate_limited_pct: +((100 * stats.rateLimited) / stats.calls).toFixed(2),
         duplicates,
+        extra_projects: extraProjects,
+        extra_keys: extraKeys,
         not_ready: failed,
+        load_average_1m: +loadavg()[0].toFixed(2),
       }),
     );
   } finally {

@@ -3,7 +3,11 @@
  * webhook and against a bare Node HTTPS server that answers a canned review, on the same machine.
  * Each server runs in its own child process; this process is the load generator (keep-alive TLS connections),
  * alternating 1 s slices between the two so that other load on the machine affects both alike.
- * Prints throughput and p50/p99 for both; the last line is one JSON object.
+ * An answer counts as a success only when it is the expected one: HTTP 200, an AdmissionReview for the same uid,
+ * allowed, and a JSONPatch that adds SENTRY_DSN from the module's Secret to every container. A fail-open answer
+ * (200, allowed, no patch) is counted as unpatched, not as a success. The bare server does the same work (reads and
+ * parses the review, echoes its uid, answers a patch of the same shape), so both sides' counts are comparable.
+ * Prints throughput and p50/p99 for both; the last line is one JSON object with each side's counts.
  *
  *   npm run bench:webhook            (BENCH_SECONDS=10 BENCH_CONCURRENCY=32 by default)
  */
@@ -40,7 +44,7 @@ function review(i: number): string {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
     request: {
-      uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      uid: uidOf(i),
       kind: { group: '', version: 'v1', kind: 'Pod' },
       resource: { group: '', version: 'v1', resource: 'pods' },
       requestKind: { group: '', version: 'v1', kind: 'Pod' },
@@ -64,6 +68,32 @@ function review(i: number): string {
     },
   });
 }
+
+const SECRET = 'svc-sentry-default';
+const CONTAINERS = 2;
+
+/** Whether an answer is the expected mutation of review(uid): see the file comment. */
+export function isExpectedPatch(status: number, text: string, uid: string): boolean {
+  if (status !== 200) return false;
+  try {
+    const r = JSON.parse(text)?.response;
+    if (!r || r.uid !== uid || r.allowed !== true || r.patchType !== 'JSONPatch' || typeof r.patch !== 'string') return false;
+    const ops = JSON.parse(Buffer.from(r.patch, 'base64').toString('utf8'));
+    if (!Array.isArray(ops)) return false;
+    for (let i = 0; i < CONTAINERS; i++) {
+      const added = ops
+        .filter((o: any) => o?.op === 'add' && (o.path === `/spec/containers/${i}/env` || o.path === `/spec/containers/${i}/env/-`))
+        .flatMap((o: any) => (Array.isArray(o.value) ? o.value : [o.value]));
+      const dsn = added.find((v: any) => v?.name === 'SENTRY_DSN');
+      if (dsn?.valueFrom?.secretKeyRef?.name !== SECRET || dsn.valueFrom.secretKeyRef.key !== 'SENTRY_DSN') return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const uidOf = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
 async function serve(kind: string, dir: string): Promise<void> {
   const cert = issueServingCert({ dir, certFile: join(dir, 'ca.crt'), keyFile: join(dir, 'ca.key'), pem: '' }, dir, kind);
@@ -92,15 +122,27 @@ async function serve(kind: string, dir: string): Promise<void> {
     await server.start();
     port = server.port;
   } else {
-    // The floor: read the body, answer a canned review of the same size as the webhook's.
-    const canned = JSON.stringify({
-      apiVersion: 'admission.k8s.io/v1',
-      kind: 'AdmissionReview',
-      response: { uid: '00000000-0000-4000-8000-000000000000', allowed: true, patchType: 'JSONPatch', patch: Buffer.alloc(900, 'a').toString('base64') },
-    });
+    // The floor: read and parse the review, answer the expected patch (precomputed) for its uid.
+    const ops = Array.from({ length: CONTAINERS }, (_, c) =>
+      ['SENTRY_DSN', 'SENTRY_ENVIRONMENT', 'SENTRY_TRACES_SAMPLE_RATE'].map((key) => ({
+        op: 'add',
+        path: `/spec/containers/${c}/env/-`,
+        value: { name: key, valueFrom: { secretKeyRef: { name: SECRET, key, optional: true } } },
+      })),
+    ).flat();
+    const patch = Buffer.from(JSON.stringify(ops)).toString('base64');
     const server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
-      req.on('data', () => undefined);
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(canned) }).end(canned));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const uid = JSON.parse(Buffer.concat(chunks).toString('utf8')).request.uid;
+        const body = JSON.stringify({
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          response: { uid, allowed: true, patchType: 'JSONPatch', patch },
+        });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+      });
     });
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -127,6 +169,11 @@ function ask(child: ChildProcess, cmd: 'reset' | 'stats'): Promise<{ cpuUs: numb
 interface Result {
   name: string;
   requests: number;
+  /** Answers carrying the expected patch: the successes. */
+  patched: number;
+  /** HTTP 200 without the expected patch (e.g. fail-open "allowed" with no patch). */
+  unpatched: number;
+  /** No HTTP 200 (other status, reset, refused). */
   errors: number;
   throughput: number;
   p50: number;
@@ -139,6 +186,8 @@ class Load {
   private readonly bodies = Array.from({ length: 64 }, (_, i) => review(i));
   readonly lat: number[] = [];
   requests = 0;
+  patched = 0;
+  unpatched = 0;
   errors = 0;
   wallMs = 0;
 
@@ -150,7 +199,7 @@ class Load {
     this.agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: caPem });
   }
 
-  private one(body: string): Promise<boolean> {
+  private one(body: string, uid: string): Promise<'patched' | 'unpatched' | 'error'> {
     return new Promise((ok) => {
       const r = request(
         {
@@ -162,11 +211,15 @@ class Load {
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
-          res.on('data', () => undefined);
-          res.on('end', () => ok(res.statusCode === 200));
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            if (res.statusCode !== 200) return ok('error');
+            ok(isExpectedPatch(200, Buffer.concat(chunks).toString('utf8'), uid) ? 'patched' : 'unpatched');
+          });
         },
       );
-      r.on('error', () => ok(false));
+      r.on('error', () => ok('error'));
       r.end(body);
     });
   }
@@ -179,11 +232,12 @@ class Load {
         let i = w;
         while (Date.now() < end) {
           const t0 = process.hrtime.bigint();
-          const ok = await this.one(this.bodies[i++ % this.bodies.length]);
+          const n = i++ % this.bodies.length;
+          const outcome = await this.one(this.bodies[n], uidOf(n));
           if (!record) continue;
           this.lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
           this.requests++;
-          if (!ok) this.errors++;
+          this[outcome === 'error' ? 'errors' : outcome]++;
         }
       }),
     );
@@ -194,7 +248,17 @@ class Load {
     this.agent.destroy();
     const lat = [...this.lat].sort((a, b) => a - b);
     const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
-    return { name: this.name, requests: this.requests, errors: this.errors, throughput: this.requests / (this.wallMs / 1000), p50: q(0.5), p99: q(0.99) };
+    // Throughput counts successes only: an unpatched or failed answer is not work done.
+    return {
+      name: this.name,
+      requests: this.requests,
+      patched: this.patched,
+      unpatched: this.unpatched,
+      errors: this.errors,
+      throughput: this.patched / (this.wallMs / 1000),
+      p50: q(0.5),
+      p99: q(0.99),
+    };
   }
 }
 
@@ -225,7 +289,7 @@ async function main(): Promise<void> {
     const cpuPerReq = { bare: bareCpu / Math.max(1, b.requests), webhook: hookCpu / Math.max(1, h.requests) };
     for (const r of [b, h]) {
       console.log(
-        `${r.name.padEnd(8)} ${r.requests} requests in ${SECONDS}s (${CONCURRENCY} concurrent), ${r.errors} errors: ` +
+        `${r.name.padEnd(8)} ${r.requests} requests in ${SECONDS}s (${CONCURRENCY} concurrent): ${r.patched} patched, ${r.unpatched} unpatched, ${r.errors} errors: ` +
           `${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
           `server CPU ${cpuPerReq[r.name as 'bare' | 'webhook'].toFixed(0)} us/request`,
       );
@@ -239,13 +303,29 @@ async function main(): Promise<void> {
         throughput_ratio: round(ratio),
         p99_added_ms: round(added),
         targets: TARGETS,
-        pass: ratio >= TARGETS.throughput_ratio && added <= TARGETS.p99_added_ms && b.errors + h.errors === 0,
+        pass: ratio >= TARGETS.throughput_ratio && added <= TARGETS.p99_added_ms && b.errors + h.errors + b.unpatched + h.unpatched === 0,
         concurrency: CONCURRENCY,
         seconds: SECONDS,
         load_average_1m: round(loadavg()[0], 2),
         server_cpu_us_per_request: { webhook: round(cpuPerReq.webhook, 1), bare: round(cpuPerReq.bare, 1) },
-        webhook: { rps: round(h.throughput, 0), p50_ms: round(h.p50), p99_ms: round(h.p99), errors: h.errors },
-        bare: { rps: round(b.throughput, 0), p50_ms: round(b.p50), p99_ms: round(b.p99), errors: b.errors },
+        webhook: {
+          requests: h.requests,
+          patched: h.patched,
+          unpatched: h.unpatched,
+          errors: h.errors,
+          patched_rps: round(h.throughput, 0),
+          p50_ms: round(h.p50),
+          p99_ms: round(h.p99),
+        },
+        bare: {
+          requests: b.requests,
+          patched: b.patched,
+          unpatched: b.unpatched,
+          errors: b.errors,
+          patched_rps: round(b.throughput, 0),
+          p50_ms: round(b.p50),
+          p99_ms: round(b.p99),
+        },
       }),
     );
   } finally {
