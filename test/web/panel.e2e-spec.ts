@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
@@ -110,6 +112,7 @@ chromiumTool.describe('web panel in a real browser, behind a path prefix', () =>
     await expect(alert.textContent()).resolves.toContain('Sign-in failed: this API token is not accepted');
     expect(await page.getByLabel('API token').getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.length)).toBe(0);
+    expect(await page.locator('body').innerText()).not.toMatch(/\b(null|undefined)\b/);
     await page.screenshot({ path: join(SHOTS, 'signin-error.png') });
     await context.close();
   });
@@ -138,6 +141,7 @@ chromiumTool.describe('web panel in a real browser, behind a path prefix', () =>
     await page.getByRole('heading', { name: 'tnfood/default' }).waitFor();
     const toggle = page.getByRole('switch', { name: 'Monitoring' });
     await page.getByText('Monitoring was never turned on for this app module.').waitFor();
+    expect(await page.locator('body').innerText()).not.toMatch(/\b(null|undefined)\b/);
     expect(await toggle.getAttribute('aria-checked')).toBe('false');
     expect(await page.getByLabel('Plan', { exact: true }).inputValue()).toBe('default');
 
@@ -218,6 +222,34 @@ chromiumTool.describe('web panel in a real browser, behind a path prefix', () =>
     expect(problems).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it('embeds in an iframe of another origin (a developer center): sign in inside the frame, then the module without navigation', async () => {
+    // The "developer center": a page on another origin whose iframe points at the panel's embed URL.
+    const frameUrl = `${ui}apps/tnfood/modules/default?embed=1&lang=en`;
+    const host = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        `<!doctype html><title>developer center</title><h1>Developer center</h1><iframe title="Monitoring" src="${frameUrl}" width="1000" height="800"></iframe>`,
+      );
+    });
+    await new Promise<void>((r) => host.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { context, page, problems } = await newContext();
+      await page.goto(`http://127.0.0.1:${(host.address() as AddressInfo).port}/`);
+      const frame = page.frameLocator('iframe[title=Monitoring]');
+      await frame.getByLabel('API token').fill(API_TOKEN);
+      await frame.getByRole('button', { name: 'Sign in' }).click();
+      await frame.getByRole('switch', { name: 'Monitoring' }).waitFor();
+      await frame.getByRole('heading', { name: 'tnfood/default' }).waitFor();
+      expect(await frame.locator('nav, header, .skip').count()).toBe(0);
+      expect(await frame.locator('body').innerText()).not.toMatch(/\b(null|undefined)\b/);
+      await page.screenshot({ path: join(SHOTS, 'embedded-in-iframe.png') });
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      await new Promise((r) => host.close(r));
+    }
+  });
 
   it('takes the language from the browser when ?lang= is absent', async () => {
     const { context, page, problems } = await newContext({ locale: 'zh-CN' });

@@ -281,9 +281,15 @@
     if (Array.isArray(c)) c.forEach(append.bind(null, el));
     else el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
   }
+  /** Replaces an element's children; like h(), null and false children are left out (replaceChildren would print "null"). */
+  function fill(el) {
+    el.replaceChildren();
+    for (var i = 1; i < arguments.length; i++) append(el, arguments[i]);
+    return el;
+  }
   function mount(el) {
     var main = document.getElementById('main');
-    main.replaceChildren(el);
+    fill(main, el);
     main.setAttribute('aria-busy', 'false');
   }
   /** A label and its control side by side in the markup (a control nested in its label would add its value to the name). */
@@ -392,7 +398,8 @@
         h('a', { href: location.pathname + '?' + q.toString(), lang: l[0], hreflang: l[0], 'aria-current': l[0] === lang ? 'true' : null }, l[1]),
       );
     });
-    header.replaceChildren(
+    fill(
+      header,
       h('a.brand', { href: href('./') }, t('brand')),
       h('nav', { 'aria-label': t('brand') }, h('ul', {}, h('li', {}, h('a', { href: href('./') }, t('navModules'))))),
       h('span.spacer'),
@@ -486,7 +493,7 @@
       return api('GET', 'monitoring?' + q.toString())
         .then(function (r) {
           results.setAttribute('aria-busy', 'false');
-          results.replaceChildren(listTable(r.body, load));
+          fill(results, listTable(r.body, load));
           if (!r.body.items.length && app && validName(app)) openApp.value = app;
         })
         .catch(failed);
@@ -629,7 +636,7 @@
     );
     var planSelect = h('select', { id: 'plan', name: 'plan', onchange: onPlan });
     var notice = h('p', { id: 'module-notice', role: 'status' });
-    header.replaceChildren(h('div.card.toggle-row', {}, switchBtn, field('plan', t('plan'), planSelect), notice));
+    fill(header, h('div.card.toggle-row', {}, switchBtn, field('plan', t('plan'), planSelect), notice));
 
     function put(enabled) {
       state.busy = true;
@@ -667,7 +674,7 @@
       switchBtn.disabled = state.busy;
       if (status && status.plan) planSelect.value = status.plan;
       notice.textContent = status ? '' : t('neverSeen');
-      envsBox.replaceChildren(h('h2', { id: 'envs-title' }, t('environments')), status ? environments(status) : null);
+      fill(envsBox, h('h2', { id: 'envs-title' }, t('environments')), status ? environments(status) : null);
     }
 
     function environments(status) {
@@ -730,7 +737,7 @@
       auditTimer = null;
       return api('GET', 'apps/' + encodeURIComponent(app) + '/audit?offset=' + offset + '&limit=20')
         .then(function (r) {
-          auditBox.replaceChildren(h('h2', { id: 'audit-title' }, t('audit', app)), auditTable(r.body, loadAudit));
+          fill(auditBox, h('h2', { id: 'audit-title' }, t('audit', app)), auditTable(r.body, loadAudit));
           var open = r.body.items.some(function (o) {
             return o.state === 'in progress';
           });
