@@ -43,6 +43,12 @@ describe('POST /api/v1/legacy-migrations', () => {
     expect(res.body).toMatchObject({ action: 'patch', sdk: 'raven', status: 'patched', layout: { kind: 'bk-legacy-django' } });
     expect(res.body.edits.map((e: { path: string }) => e.path).sort()).toEqual(['conf/settings_patch.py', 'requirements.txt', 'settings.py']);
     expect(res.body.diff).toContain('+raven==6.1.0');
+    expect(res.body.summary).toMatchObject({
+      settingsWired: [{ module: 'settings', via: 'settings.py' }],
+      sdk: { chosen: 'raven', why: expect.stringContaining("BlueKing's documented PaaS 3.0 patch") },
+      pins: { added: ['gunicorn==19.6.0', 'pymysql==0.6.7', 'python-json-logger==0.1.7', 'raven==6.1.0'] },
+      todo: expect.arrayContaining([expect.stringContaining('enable monitoring with the legacy plan')]),
+    });
     const patched = readArchive(Buffer.from(res.body.archive.base64, 'base64'), DEFAULT_LIMITS);
     expect(res.body.archive.contentType).toBe('application/gzip');
     expect(patched.get('conf/settings_patch.py')!.data.toString()).toContain("RAVEN_CONFIG = {'dsn': SENTRY_DSN}");

@@ -33,6 +33,23 @@ describe('planPatch', () => {
     expect(migrate(tree, { sdk: 'sentry-sdk' }).status).toBe('nothing-to-do');
   });
 
+  it('--revert reports the SDK the removed blocks were written for, not the default (issue 12 item 6)', () => {
+    const patched = applyEdits(bk(), migrate(bk(), { sdk: 'sentry-sdk' }).edits);
+    const reverted = migrate(patched, { sdk: 'raven', revert: true });
+    expect(reverted).toMatchObject({ status: 'reverted', sdk: 'sentry-sdk', summary: { sdk: { chosen: 'sentry-sdk' } } });
+  });
+
+  it('the raven settings patch keeps a blank line before END (as BlueKing documents it)', () => {
+    const created = migrate(bk(), { sdk: 'raven' }).edits.find((e) => e.path === 'conf/settings_patch.py')!;
+    expect(created.after!.toString()).toMatch(/RAVEN_CONFIG = \{'dsn': SENTRY_DSN\}\n\n# WARNING: CODE BLOCK FOR PAAS 3\.0 ADAPTATION END\n$/);
+  });
+
+  it("keeps the app's own PyMySQL pin and says so in the summary", () => {
+    const report = migrate(bk({ 'requirements.txt': 'Django==1.8.3\nPyMySQL==0.7.11\n' }), { sdk: 'raven' });
+    expect(report.summary.pins.kept).toEqual(['PyMySQL==0.7.11 (requirements.txt:2)']);
+    expect(report.summary.pins.added).toEqual(['gunicorn==19.6.0', 'python-json-logger==0.1.7', 'raven==6.1.0']);
+  });
+
   it('refuses to switch SDK on a patched tree until it is reverted', () => {
     const patched = applyEdits(bk(), migrate(bk(), { sdk: 'raven' }).edits);
     expect(() => migrate(patched, { sdk: 'sentry-sdk' })).toThrow(DomainError);
