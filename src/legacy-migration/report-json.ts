@@ -39,7 +39,14 @@ export function reportToJson(report: MigrationReport): ReportJson {
 
 /** Human-readable report: layout, status, edits, conflicts, notes, then the diff. */
 export function reportToText(report: MigrationReport, written: boolean | 'dry-run'): string {
-  const lines = [`Layout: ${report.layout.kind} — ${report.layout.description}`, `Status: ${report.status} (${report.action}, sdk ${report.sdk})`];
+  // A dry run changed nothing: it says what it would do.
+  const status =
+    written === 'dry-run' && report.status === 'patched'
+      ? 'would patch'
+      : written === 'dry-run' && report.status === 'reverted'
+        ? 'would revert'
+        : report.status;
+  const lines = [`Layout: ${report.layout.kind} — ${report.layout.description}`, `Status: ${status} (${report.action}, sdk ${report.sdk})`];
   for (const e of report.edits) lines.push(`  ${e.action.padEnd(6)} ${e.path}  [${e.encoding}, ${e.eol}]  ${e.summary}`);
   for (const c of report.conflicts) lines.push(`Conflict: ${c}`);
   for (const n of report.notes) lines.push(`Note: ${n}`);
