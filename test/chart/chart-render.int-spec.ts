@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -98,7 +98,7 @@ describeWithHelm('Helm chart: lint, template, schema, README', () => {
       const tls = one(objs, 'Secret', 'sentry-svc-sentry-webhook-tls');
       const [ca, crt] = [b64(tls.data['ca.crt']), b64(tls.data['tls.crt'])];
       expect(new X509Certificate(crt).verify(new X509Certificate(ca).publicKey)).toBe(true);
-      expect(new X509Certificate(crt).checkPrivateKey(require('node:crypto').createPrivateKey(b64(tls.data['tls.key'])))).toBe(true);
+      expect(new X509Certificate(crt).checkPrivateKey(createPrivateKey(b64(tls.data['tls.key'])))).toBe(true);
       expect(sans(crt)).toEqual(expect.arrayContaining(['DNS:sentry-svc-sentry-webhook.svc-sentry.svc', ...expected]));
       const hook = one(objs, 'MutatingWebhookConfiguration').webhooks[0];
       expect(b64(hook.clientConfig.caBundle)).toBe(ca);
