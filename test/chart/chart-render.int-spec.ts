@@ -1,9 +1,11 @@
+import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { KUBE_VERSION } from '../harness/kube';
+import { loadConfig } from '../../src/config/load-config';
 import { chartDir, describeWithHelm, ensureHelm, helm, HELM_BUILD_TIMEOUT_MS } from '../harness/helm';
 import { b64, ciValuesFiles, expectOk, find, K8sObject, one, sans, template, tmpHome, valuesFile } from './chart-helpers';
 
@@ -221,6 +223,33 @@ describeWithHelm('Helm chart: lint, template, schema, README', () => {
     expect(await img({ registry: 'registry.example.com/platform', tag: '1.2.3' })).toBe('registry.example.com/platform/svc-sentry:1.2.3');
     const digest = `sha256:${'a'.repeat(64)}`;
     expect(await img({ repository: 'team/svc-sentry', digest })).toBe(`team/svc-sentry@${digest}`);
+  });
+
+  it.each(ciValuesFiles())("svc-sentry's own config loader accepts what each Deployment gets (ConfigMap file + env): %s", async (file) => {
+    const objs = await template(home, [ci(file)]);
+    const configFile = join(home, `config-${file}`);
+    writeFileSync(configFile, one(objs, 'ConfigMap').data['config.yaml']);
+    // What the Secrets would hold, by key.
+    const secretValues: Record<string, string> = {
+      'database-url': 'postgres://svc_sentry:secret@db.example.com:5432/svc_sentry',
+      'encryption-key': 'ab'.repeat(32),
+      'upstream-token': 'sntryi_example',
+      'api-tokens': 'token-0123456789',
+      'bkpaas-jwt-clients': 'bk_paas3:a-long-shared-key',
+      'osb-password': 'password-0123',
+    };
+    for (const d of find(objs, 'Deployment')) {
+      const env: Record<string, string> = {};
+      for (const e of container(d).env) {
+        env[e.name] = e.value ?? secretValues[e.valueFrom.secretKeyRef.key];
+        expect([e.name, env[e.name]]).not.toEqual([e.name, undefined]);
+      }
+      expect(env.SVC_SENTRY_CONFIG).toBe('/etc/svc-sentry/config/config.yaml');
+      const config = loadConfig({ ...env, SVC_SENTRY_CONFIG: configFile });
+      expect(config.role).toBe(env.SVC_SENTRY_ROLE);
+      expect(config.kubernetes).toMatchObject({ inCluster: true, defaultCluster: 'in-cluster' });
+      expect(config.kubernetes.namespaceTemplate).toBe(file.startsWith('bkpaas') ? 'bkapp-{app}-{env}' : '{app}-{env}');
+    }
   });
 
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
