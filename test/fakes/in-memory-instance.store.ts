@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { InstanceStore, ModuleTx, Page } from '../../src/instances/instance-store';
 import { Attachment, Instance, Key, Operation, OperationState, Protocol } from '../../src/instances/model';
 
-/** InstanceStore in memory, for unit tests of the domain (the real one is exercised on PostgreSQL by the e2e suites). */
+/**
+ * InstanceStore in memory, for unit tests of the domain. It behaves as the TypeORM store on PostgreSQL
+ * does where the domain can tell (test/reconcile/instance-store.contract.e2e-spec.ts runs one suite
+ * against both): JSON values come back with jsonb's key order, a module transaction that throws
+ * writes nothing, rows come back as copies, instances ordered by environment.
+ */
 export class InMemoryInstanceStore extends InstanceStore {
   attachments: Attachment[] = [];
   instances: Instance[] = [];
@@ -12,9 +17,10 @@ export class InMemoryInstanceStore extends InstanceStore {
 
   async withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T> {
     const now = () => new Date();
-    return fn({
-      attachment: async () => this.attachments.find((a) => a.app === app && a.module === module) ?? null,
-      instances: async () => this.instances.filter((i) => i.app === app && i.module === module),
+    const snapshot = structuredClone({ a: this.attachments, i: this.instances, k: this.keys, o: this.operations, e: this.enqueued });
+    const tx: ModuleTx = {
+      attachment: async () => this.findAttachment(app, module),
+      instances: async () => this.findInstances(app, module),
       saveAttachment: async (a) => upsert(this.attachments, { createdAt: now(), ...a, updatedAt: now() } as Attachment),
       saveInstance: async (i) =>
         upsert(this.instances, {
@@ -34,14 +40,25 @@ export class InMemoryInstanceStore extends InstanceStore {
       keys: async (instanceId) => this.listKeys(instanceId),
       saveKey: async (k) => this.saveKey(k),
       enqueue: async (ids) => void this.enqueued.push(...ids),
-    });
+    };
+    try {
+      return await fn(tx);
+    } catch (e) {
+      // Rolled back, as the PostgreSQL transaction is.
+      Object.assign(this, { attachments: snapshot.a, instances: snapshot.i, keys: snapshot.k, operations: snapshot.o, enqueued: snapshot.e });
+      throw e;
+    }
   }
 
   async findAttachment(app: string, module: string) {
-    return this.attachments.find((a) => a.app === app && a.module === module) ?? null;
+    const a = this.attachments.find((x) => x.app === app && x.module === module);
+    return a ? { ...a } : null;
   }
   async findInstances(app: string, module: string) {
-    return this.instances.filter((i) => i.app === app && i.module === module);
+    return this.instances
+      .filter((i) => i.app === app && i.module === module)
+      .sort((x, y) => (x.env < y.env ? -1 : x.env > y.env ? 1 : 0))
+      .map((i) => ({ ...i }));
   }
   async getInstance(id: string) {
     const i = this.instances.find((x) => x.id === id);
@@ -54,7 +71,7 @@ export class InMemoryInstanceStore extends InstanceStore {
   async updateInstance(id: string, patch: Partial<Instance>) {
     const i = this.instances.find((x) => x.id === id);
     if (!i) throw new Error(`no instance ${id}`);
-    Object.assign(i, patch, { updatedAt: new Date() });
+    Object.assign(i, asJsonb(patch), { updatedAt: new Date() });
   }
   async listInstanceIdsForResync() {
     return this.instances.filter((i) => !(i.desired === 'absent' && i.state === 'disabled' && i.observedGeneration >= i.generation)).map((i) => i.id);
@@ -97,9 +114,27 @@ export class InMemoryInstanceStore extends InstanceStore {
   }
 }
 
-function upsert<T extends { id?: string }>(list: T[], item: T): T {
+/** PostgreSQL's jsonb key order: shorter keys first, then bytewise. */
+const jsonbOrder = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+const jsonb = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(jsonb)
+    : v && typeof v === 'object' && !(v instanceof Date)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort(jsonbOrder)
+            .map((k) => [k, jsonb((v as Record<string, unknown>)[k])]),
+        )
+      : v;
+/** A row's JSON columns (object or array values) as jsonb gives them back. */
+function asJsonb<T extends object>(row: T): T {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v && typeof v === 'object' && !(v instanceof Date) ? jsonb(v) : v])) as T;
+}
+
+function upsert<T extends { id?: string }>(list: T[], input: T): T {
+  const item = asJsonb(input);
   const existing = item.id ? list.find((x) => x.id === item.id) : undefined;
-  if (existing) return Object.assign(existing, item);
+  if (existing) return { ...Object.assign(existing, item) };
   const created = { ...item, id: item.id ?? randomUUID() };
   list.push(created);
   return { ...created };

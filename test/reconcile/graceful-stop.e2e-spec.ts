@@ -60,7 +60,7 @@ describe.each(['shared', 'embedded'] as const)('reconcile: graceful stop on SIGT
         headers: { authorization: `Bearer ${API_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
-      return { status: r.status, body: await r.json().catch(() => null) };
+      return { status: r.status, body: (await r.json().catch(() => null)) as any };
     };
     const states = async () => {
       const all: string[] = [];

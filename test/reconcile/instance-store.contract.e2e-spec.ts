@@ -1,0 +1,162 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/database';
+import { InstanceStore } from '../../src/instances/instance-store';
+import { Instance } from '../../src/instances/model';
+import { TypeormInstanceStore } from '../../src/instances/typeorm-instance.store';
+import { ReconcileQueue } from '../../src/reconcile/reconcile-queue';
+import { freshDatabase } from '../harness/database';
+import { InMemoryInstanceStore } from '../fakes/in-memory-instance.store';
+
+/** PostgreSQL's jsonb key order: shorter keys first, then bytewise. */
+const jsonbKeys = (o: object) => Object.keys(o).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+
+class RecordingQueue extends ReconcileQueue {
+  ids: string[] = [];
+  async enqueue(ids: string[]) {
+    this.ids.push(...ids);
+  }
+}
+
+interface Subject {
+  store: InstanceStore;
+  close(): Promise<void>;
+}
+
+const implementations: Array<[string, () => Promise<Subject>]> = [
+  ['in-memory', async () => ({ store: new InMemoryInstanceStore(), close: async () => undefined })],
+  [
+    'TypeORM on PostgreSQL',
+    async () => {
+      const db = await freshDatabase('contract');
+      const ds = new DataSource(dataSourceOptions(db.url, 4));
+      await ds.initialize();
+      return {
+        store: new TypeormInstanceStore(ds, new RecordingQueue()),
+        close: async () => {
+          await ds.destroy();
+          await db.drop();
+        },
+      };
+    },
+  ],
+];
+
+const base = (app: string, env: string): Partial<Instance> & Pick<Instance, 'app' | 'module' | 'env'> => ({
+  app,
+  module: 'web',
+  env,
+  plan: 'default',
+  upstream: null,
+  desired: 'present',
+  state: 'pending',
+  error: null,
+  generation: 1,
+  observedGeneration: 0,
+  teamSlug: null,
+  projectSlug: null,
+  projectId: null,
+  projectOwned: false,
+  dsnSealed: null,
+  targetRequest: null,
+  secret: null,
+  developers: null,
+  membersSynced: null,
+  origin: 'rest',
+  externalId: null,
+  parameters: null,
+});
+
+/** One suite, two implementations of the InstanceStore port: the fake used by unit specs cannot drift from the real store. */
+describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
+  let s: Subject;
+  beforeAll(async () => {
+    s = await make();
+  });
+  afterAll(async () => s?.close());
+
+  it('stores JSON values as jsonb does: equal content, keys in jsonb order', async () => {
+    const targets = { stag: { namespace: 'shop-stag' }, prod: { namespace: 'shop-prod', cluster: 'main' } };
+    await s.store.withModuleLock('json', 'web', async (tx) => {
+      await tx.saveAttachment({ app: 'json', module: 'web', enabled: true, plan: 'default', developers: ['b@x.io', 'a@x.io'], targets });
+    });
+    const a = (await s.store.findAttachment('json', 'web'))!;
+    expect(a.targets).toEqual(targets);
+    expect(Object.keys(a.targets!)).toEqual(jsonbKeys(targets));
+    expect(Object.keys(a.targets!.prod)).toEqual(jsonbKeys(targets.prod));
+    // Arrays keep their order.
+    expect(a.developers).toEqual(['b@x.io', 'a@x.io']);
+  });
+
+  it('a module transaction that throws writes nothing', async () => {
+    await expect(
+      s.store.withModuleLock('rollback', 'web', async (tx) => {
+        await tx.saveAttachment({ app: 'rollback', module: 'web', enabled: true, plan: 'default', developers: null, targets: null });
+        await tx.saveInstance(base('rollback', 'prod'));
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await s.store.findAttachment('rollback', 'web')).toBeNull();
+    expect(await s.store.findInstances('rollback', 'web')).toEqual([]);
+  });
+
+  it('instances come back ordered by environment, as copies', async () => {
+    await s.store.withModuleLock('order', 'web', async (tx) => {
+      for (const env of ['stag', 'prod', 'dev']) await tx.saveInstance(base('order', env));
+    });
+    const found = await s.store.findInstances('order', 'web');
+    expect(found.map((i) => i.env)).toEqual(['dev', 'prod', 'stag']);
+    found[0].state = 'ready';
+    expect((await s.store.getInstance(found[0].id))!.state).toBe('pending');
+  });
+
+  it('updateInstance changes only the given fields; resync lists all but settled disabled instances', async () => {
+    const [a, b] = await s.store.withModuleLock('upd', 'web', async (tx) => [
+      await tx.saveInstance(base('upd', 'prod')),
+      await tx.saveInstance(base('upd', 'stag')),
+    ]);
+    await s.store.updateInstance(a.id, { state: 'ready', observedGeneration: 1, secret: { cluster: 'c', namespace: 'n', name: 's' } });
+    const got = (await s.store.getInstance(a.id))!;
+    expect({ state: got.state, observedGeneration: got.observedGeneration, generation: got.generation, plan: got.plan, secret: got.secret }).toEqual({
+      state: 'ready',
+      observedGeneration: 1,
+      generation: 1,
+      plan: 'default',
+      secret: { cluster: 'c', namespace: 'n', name: 's' },
+    });
+    await s.store.updateInstance(b.id, { desired: 'absent', state: 'disabled', observedGeneration: 1 });
+    const ids = await s.store.listInstanceIdsForResync();
+    expect(ids).toContain(a.id);
+    expect(ids).not.toContain(b.id);
+    expect((await s.store.listSecretHolders()).map((i) => i.id)).toContain(a.id);
+  });
+
+  it('operations: open ones per instance, finished once, listed newest first', async () => {
+    const inst = await s.store.withModuleLock('ops', 'web', (tx) => tx.saveInstance(base('ops', 'prod')));
+    const mk = (kind: string) =>
+      s.store.withModuleLock('ops', 'web', (tx) =>
+        tx.createOperation({
+          kind,
+          app: 'ops',
+          module: 'web',
+          protocol: 'rest',
+          actor: 't',
+          originatingIdentity: null,
+          request: { enabled: true },
+          instances: { [inst.id]: 1 },
+          state: 'in progress',
+          description: null,
+        }),
+      );
+    const first = await mk('enable');
+    const second = await mk('disable');
+    expect((await s.store.openOperationsFor(inst.id)).map((o) => o.id).sort()).toEqual([first.id, second.id].sort());
+    await s.store.finishOperation(first.id, 'succeeded', null);
+    await s.store.finishOperation(first.id, 'failed', 'late');
+    expect((await s.store.getOperation(first.id))!.state).toBe('succeeded');
+    expect((await s.store.openOperationsFor(inst.id)).map((o) => o.id)).toEqual([second.id]);
+    const page = await s.store.listOperations('ops', 0, 1);
+    expect(page.total).toBe(2);
+    expect(page.items.map((o) => o.kind)).toEqual(['disable']);
+  });
+});
