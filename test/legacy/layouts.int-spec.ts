@@ -88,6 +88,8 @@ const CASES: Case[] = [
     wired: ['settings.dev', 'settings.production'],
   },
   { fixture: 'django-modern', sdk: 'sentry-sdk', env: 'py3-django42', starts: [{ module: 'portal.settings' }], wired: ['portal.settings'] },
+  { fixture: 'django-app', sdk: 'raven', env: 'py3-django32', starts: [{ module: 'mysite.settings' }], wired: ['mysite.settings'] },
+  { fixture: 'django-app', sdk: 'sentry-sdk', env: 'py3-django32', starts: [{ module: 'mysite.settings' }], wired: ['mysite.settings'] },
 ];
 
 const PUBLIC = '0123456789abcdef0123456789abcdef';
