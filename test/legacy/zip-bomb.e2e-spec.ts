@@ -6,6 +6,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { DomainError, ErrorCode } from '../../src/common/domain-error';
 import { AppConfig } from '../../src/config/config.schema';
+import { DEFAULT_LIMITS } from '../../src/legacy-migration/io/limits';
+import { readZip, readZipAsync } from '../../src/legacy-migration/io/zip-format';
 import { LegacyMigrationModule } from '../../src/legacy-migration/legacy-migration.module';
 
 /**
@@ -193,5 +195,35 @@ describe('legacy upload: a zip bomb (entry declares 0 bytes, inflates to 1 GiB)'
     expect(best!.elapsed).toBeLessThan(1000);
     expect(best!.slowestProbe).toBeLessThan(100);
     expect(best!.maxLoopDelayMs).toBeLessThan(100);
+  });
+});
+
+describe('zip entries are inflated no further than their declared size and the limits (sync reader, the CLI)', () => {
+  const zeros = Buffer.alloc(50 * 1024 * 1024);
+  const compressed = deflateRawSync(zeros);
+  const crc = crc32(zeros) >>> 0;
+  const refusal = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return e as DomainError;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it.each([
+    ['declares 0', 0, 'InvalidInput', /inflates to more than the 0 bytes it declares/],
+    ['declares 5 MiB (under the limit)', 5 * 1024 * 1024, 'InvalidInput', /inflates to more than the 5242880 bytes it declares/],
+    ['declares 20 MiB (over the 10 MiB file limit: refused before inflating)', 20 * 1024 * 1024, 'PayloadTooLarge', /over the per-file limit/],
+  ])('an entry that %s and inflates to 50 MiB is refused', (_what, declared, code, message) => {
+    const e = refusal(() => readZip(zipWithOneEntry('app.py', compressed, crc, declared), DEFAULT_LIMITS));
+    expect({ code: e.code, message: e.message }).toEqual({ code, message: expect.stringMatching(message) });
+  });
+
+  it('an honest entry still reads (and the async reader agrees)', async () => {
+    const text = Buffer.from('from flask import Flask\napp = Flask(__name__)\n');
+    const zip = zipWithOneEntry('app.py', deflateRawSync(text), crc32(text) >>> 0, text.length);
+    expect(readZip(zip, DEFAULT_LIMITS).get('app.py')!.data.equals(text)).toBe(true);
+    expect((await readZipAsync(zip, DEFAULT_LIMITS)).get('app.py')!.data.equals(text)).toBe(true);
   });
 });
