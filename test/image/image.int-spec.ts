@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { freePort } from '../../src/database/embedded-postgres';
 import { MIGRATIONS } from '../../migrations';
 import { freshDatabase, query } from '../harness/database';
-import { requirePrerequisite } from '../harness/prerequisites';
+import { requirePrerequisite, toolCommand } from '../harness/prerequisites';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { API_TOKEN, upstreamEnv, waitFor } from '../support/app';
 
@@ -22,7 +22,8 @@ const IMAGE = 'localhost/svc-sentry:dev';
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 function missing(): string | undefined {
-  const tools = ['buildah', 'mmdebstrap', 'unshare'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+  // SVC_SENTRY_TEST_TOOL_BUILDAH=/nonexistent (etc.) shows the skip / CI failure, as for every prerequisite.
+  const tools = ['buildah', 'mmdebstrap', 'unshare'].filter((t) => spawnSync('sh', ['-c', 'command -v "$1"', 'probe', toolCommand(t)]).status !== 0);
   const problems = tools.length ? [`${tools.join(', ')} not on PATH (apt-get install -y buildah mmdebstrap)`] : [];
   if (process.getuid?.() !== 0) problems.push('not root (mmdebstrap, buildah --isolation chroot and unshare need root)');
   return problems.length ? problems.join('; ') : undefined;
