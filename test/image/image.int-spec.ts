@@ -24,7 +24,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 function missing(): string | undefined {
   // SVC_SENTRY_TEST_TOOL_BUILDAH=/nonexistent (etc.) shows the skip / CI failure, as for every prerequisite.
   const tools = ['buildah', 'mmdebstrap', 'unshare'].filter((t) => spawnSync('sh', ['-c', 'command -v "$1"', 'probe', toolCommand(t)]).status !== 0);
-  const problems = tools.length ? [`${tools.join(', ')} not on PATH (apt-get install -y buildah mmdebstrap)`] : [];
+  const problems = tools.length ? [`${tools.join(', ')} not found (apt-get install -y buildah mmdebstrap)`] : [];
   if (process.getuid?.() !== 0) problems.push('not root (mmdebstrap, buildah --isolation chroot and unshare need root)');
   return problems.length ? problems.join('; ') : undefined;
 }
