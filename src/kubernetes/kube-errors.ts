@@ -79,7 +79,7 @@ export function toDomainError(e: unknown, what: string, details: Record<string, 
     return new DomainError(
       ErrorCode.UpstreamRejected,
       `Kubernetes refused ${what} (${status}): ${message}. Check the credentials of the cluster and that its RBAC lets svc-sentry ` +
-        'get, patch and delete Secrets (and patch Deployments for rollout) in that namespace',
+        'get, list, create, patch and delete Secrets (server-side apply of a new Secret needs create) and, for rollout, list and patch Deployments in that namespace',
       { ...details, status },
       false,
     );

@@ -236,7 +236,10 @@ export class Reconciler {
         }
         return live.dsn;
       }
-      this.log.warn({ instance: inst.id, key: row.upstreamKeyId }, 'our client key is gone upstream; creating a new one');
+      // svc-sentry deleted it itself (a deprovision, now provisioned again): expected. Gone otherwise: someone removed it.
+      if (row.state === 'deleted')
+        this.log.info({ instance: inst.id, key: row.upstreamKeyId }, 'provisioned again after our deprovision; creating a new client key');
+      else this.log.warn({ instance: inst.id, key: row.upstreamKeyId }, 'our client key is gone upstream; creating a new one');
       row = await this.store.saveKey({ ...row, upstreamKeyId: null, state: 'pending', dsnSealed: null });
     }
     const wasPending = !!row;
