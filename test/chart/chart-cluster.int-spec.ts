@@ -6,6 +6,7 @@ import { chartDir, ensureHelm, helm, HELM_BUILD_TIMEOUT_MS, HelmResult } from '.
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { startTestApp, TestApp, upstreamEnv, waitFor as waitUntil } from '../support/app';
 import { deployment, envOf, podsOf } from '../kubernetes/kube-fixtures';
+import { ReconcileWorker } from '../../src/reconcile/reconcile.worker';
 import { b64, ciValuesFiles, expectOk, K8sObject, parseManifests, valuesFile } from './chart-helpers';
 
 /**
@@ -133,6 +134,23 @@ describeWithKube('Helm chart on the real apiserver', () => {
     if (r.status !== 201) throw new Error(`TokenRequest for ${ns}/${sa} failed: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.status.token as string;
   };
+  /** A kubeconfig that authenticates with a ServiceAccount token. */
+  const saKubeconfig = (dir: string, token: string) => {
+    const file = join(dir, 'kubeconfig');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: sa',
+        `clusters: [{name: c, cluster: {server: "${cluster.server}", certificate-authority-data: ${Buffer.from(cluster.caPem).toString('base64')}}}]`,
+        `users: [{name: sa, user: {token: "${token}"}}]`,
+        'contexts: [{name: sa, context: {cluster: c, user: sa}}]',
+        '',
+      ].join('\n'),
+    );
+    return file;
+  };
   const as = (token: string) => (method: string, path: string, body?: unknown, contentType?: string) =>
     apiRequest(cluster.server, cluster.caPem, token, method, path, body, contentType);
   const secretBody = (name: string, labels: Record<string, string> = {}) => ({
@@ -146,7 +164,8 @@ describeWithKube('Helm chart on the real apiserver', () => {
     await ensureHelm();
     home = mkdtempSync(join(tmpdir(), 'svc-sentry-chart-cluster-'));
     cluster = await startKubeCluster();
-    for (const ns of [NS, 'dry', 'shop-stag', 'shop-prod', 'apps-a', 'apps-b', 'scoped-system', 'bkapp-demo-stag', 'bkapp-demo-prod']) await namespace(ns);
+    for (const ns of [NS, 'dry', 'shop-stag', 'shop-prod', 'apps-a', 'apps-b', 'apps-c', 'scoped-system', 'bkapp-demo-stag', 'bkapp-demo-prod'])
+      await namespace(ns);
     // Stand-ins for cert-manager's CRDs, so the cert-manager values can be dry-run (cert-manager itself is not installable offline).
     for (const [kind, plural] of [
       ['Certificate', 'certificates'],
@@ -265,19 +284,7 @@ describeWithKube('Helm chart on the real apiserver', () => {
   it("svc-sentry with a token of the chart's ServiceAccount and the chart's webhook certificate: toggle → Secrets → Pods carry the references → off", async () => {
     const token = await saToken(NS, FULL);
     const dir = mkdtempSync(join(tmpdir(), 'svc-sentry-chart-app-'));
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'current-context: sa',
-        `clusters: [{name: c, cluster: {server: "${cluster.server}", certificate-authority-data: ${Buffer.from(cluster.caPem).toString('base64')}}}]`,
-        `users: [{name: sa, user: {token: "${token}"}}]`,
-        'contexts: [{name: sa, context: {cluster: c, user: sa}}]',
-        '',
-      ].join('\n'),
-    );
+    const kubeconfig = saKubeconfig(dir, token);
     const tls = (await kube('GET', `/api/v1/namespaces/${NS}/secrets/${FULL}-webhook-tls`)).body.data;
     writeFileSync(join(dir, 'tls.crt'), b64(tls['tls.crt']));
     writeFileSync(join(dir, 'tls.key'), b64(tls['tls.key']), { mode: 0o600 });
@@ -413,9 +420,9 @@ describeWithKube('Helm chart on the real apiserver', () => {
     expect((await sa('GET', '/api/v1/namespaces/shop-stag/secrets/foreign')).status).toBe(200);
   });
 
-  it('rbac.namespaces: Secrets only through Roles there; a Secret elsewhere can be neither read nor listed; rollout adds Deployments', async () => {
+  it('rbac.namespaces: Secrets only through Roles there; a Secret elsewhere can be neither read nor listed; rollout adds Deployments; svc-sentry works there', async () => {
     const values = valuesFile(home, {
-      rbac: { namespaces: ['apps-a'] },
+      rbac: { namespaces: ['apps-a', 'apps-c'] },
       config: { rollout: true },
       webhook: { enabled: false },
       migration: { enabled: false },
@@ -424,7 +431,7 @@ describeWithKube('Helm chart on the real apiserver', () => {
       expectOk(await run(['install', 'scoped', chartDir(), '-n', 'scoped-system', '-f', values, '-o', 'json']), 'helm install scoped'),
     );
     expect(res.manifest.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
-    expect(res.manifest.filter((o) => o.kind === 'Role').map((o) => o.metadata.namespace)).toEqual(['apps-a']);
+    expect(res.manifest.filter((o) => o.kind === 'Role').map((o) => o.metadata.namespace)).toEqual(['apps-a', 'apps-c']);
     expect((await kube('POST', '/api/v1/namespaces/apps-b/secrets', secretBody('elsewhere', MANAGED))).status).toBe(201);
     const sa = as(await saToken('scoped-system', 'scoped-svc-sentry'));
     expect((await sa('GET', '/api/v1/namespaces/apps-a/secrets')).status).toBe(200);
@@ -439,9 +446,29 @@ describeWithKube('Helm chart on the real apiserver', () => {
       const r = await sa('GET', path);
       expect([path, r.status, r.body?.reason]).toEqual([path, 403, 'Forbidden']);
     }
+    expect((await sa('DELETE', '/api/v1/namespaces/apps-a/secrets/mine')).status).toBe(200);
+
+    // svc-sentry itself works in this mode: the resync sweep cannot list Secrets cluster-wide, so it reads each one.
+    const dir = mkdtempSync(join(tmpdir(), 'svc-sentry-chart-scoped-'));
+    const kubeconfig = saKubeconfig(dir, await saToken('scoped-system', 'scoped-svc-sentry'));
+    standin ??= await startSentryStandin();
+    const scoped = await startTestApp(upstreamEnv(standin.url, { SVC_SENTRY_KUBECONFIG: `main=${kubeconfig}`, SVC_SENTRY_RESYNC_INTERVAL: '0' }));
+    try {
+      await scoped.api('PUT', MON('inv'), { enabled: true, targets: { stag: { namespace: 'apps-a' }, prod: { namespace: 'apps-c' } } });
+      await waitUntil(async () => Object.values<any>((await scoped.api('GET', MON('inv'))).body.environments).every((e) => e.state === 'ready'), 90_000);
+      expect((await kube('DELETE', '/api/v1/namespaces/apps-a/secrets/svc-sentry-default')).status).toBe(200);
+      await scoped.app.get(ReconcileWorker).resync();
+      await waitUntil(async () => (await kube('GET', '/api/v1/namespaces/apps-a/secrets/svc-sentry-default')).status === 200, 60_000);
+      await scoped.api('PUT', MON('inv'), { enabled: false });
+      await waitUntil(async () => Object.values<any>((await scoped.api('GET', MON('inv'))).body.environments).every((e) => e.state === 'disabled'), 90_000);
+      expect((await kube('GET', '/api/v1/namespaces/apps-c/secrets/svc-sentry-default')).status).toBe(404);
+    } finally {
+      await scoped.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
     expectOk(await run(['uninstall', 'scoped', '-n', 'scoped-system', '--wait']), 'helm uninstall scoped');
     expect((await kube('GET', '/apis/rbac.authorization.k8s.io/v1/namespaces/apps-a/roles/scoped-svc-sentry')).status).toBe(404);
-  });
+  }, 300_000);
 
   it('helm test runs a Pod that calls /readyz (the test marks it Succeeded: no kubelet here)', async () => {
     const pod = `${FULL}-test-readyz`;
