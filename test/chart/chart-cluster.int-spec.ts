@@ -42,6 +42,7 @@ const RESOURCES: Record<string, [string, string, boolean]> = {
   ValidatingAdmissionPolicyBinding: ['/apis/admissionregistration.k8s.io/v1', 'validatingadmissionpolicybindings', false],
   Certificate: ['/apis/cert-manager.io/v1', 'certificates', true],
   Issuer: ['/apis/cert-manager.io/v1', 'issuers', true],
+  ServiceMonitor: ['/apis/monitoring.coreos.com/v1', 'servicemonitors', true],
 };
 function collectionPath(o: K8sObject, ns: string): string {
   const r = RESOURCES[o.kind];
@@ -166,17 +167,18 @@ describeWithKube('Helm chart on the real apiserver', () => {
     cluster = await startKubeCluster();
     for (const ns of [NS, 'dry', 'shop-stag', 'shop-prod', 'apps-a', 'apps-b', 'apps-c', 'scoped-system', 'bkapp-demo-stag', 'bkapp-demo-prod'])
       await namespace(ns);
-    // Stand-ins for cert-manager's CRDs, so the cert-manager values can be dry-run (cert-manager itself is not installable offline).
-    for (const [kind, plural] of [
-      ['Certificate', 'certificates'],
-      ['Issuer', 'issuers'],
+    // Stand-ins for cert-manager's and the Prometheus Operator's CRDs, so those values can be dry-run (neither is installable offline).
+    for (const [group, kind, plural] of [
+      ['cert-manager.io', 'Certificate', 'certificates'],
+      ['cert-manager.io', 'Issuer', 'issuers'],
+      ['monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors'],
     ]) {
       const r = await kube('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
         apiVersion: 'apiextensions.k8s.io/v1',
         kind: 'CustomResourceDefinition',
-        metadata: { name: `${plural}.cert-manager.io` },
+        metadata: { name: `${plural}.${group}` },
         spec: {
-          group: 'cert-manager.io',
+          group,
           scope: 'Namespaced',
           names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
           versions: [
@@ -187,7 +189,9 @@ describeWithKube('Helm chart on the real apiserver', () => {
       if (r.status !== 201) throw new Error(`stand-in CRD ${plural}: ${r.status} ${JSON.stringify(r.body)}`);
     }
     await waitFor(
-      async () => (await kube('GET', '/apis/cert-manager.io/v1/namespaces/dry/certificates')).status === 200,
+      async () =>
+        (await kube('GET', '/apis/cert-manager.io/v1/namespaces/dry/certificates')).status === 200 &&
+        (await kube('GET', '/apis/monitoring.coreos.com/v1/namespaces/dry/servicemonitors')).status === 200,
       30_000,
       () => 'stand-in CRDs never served',
     );

@@ -187,7 +187,7 @@ describeWithHelm('Helm chart: lint, template, schema, README', () => {
     expect(b64(hs.data['database-url'])).toBe('postgres://svc_sentry:secret@db.example.com:5432/svc_sentry');
   });
 
-  it('3 replicas with rollout: PDB, Deployments list/patch granted, NetworkPolicy', async () => {
+  it('3 replicas with rollout: PDB, Deployments list/patch granted, NetworkPolicy, ServiceMonitor', async () => {
     const objs = await template(home, [ci('replicas-3-values.yaml')]);
     expect(one(objs, 'Deployment').spec.replicas).toBe(3);
     expect(one(objs, 'PodDisruptionBudget')).toBeDefined();
@@ -197,6 +197,8 @@ describeWithHelm('Helm chart: lint, template, schema, README', () => {
     ]);
     expect(parseYaml(one(objs, 'ConfigMap').data['config.yaml']).kubernetes.rollout).toBe(true);
     expect(one(objs, 'NetworkPolicy').spec.ingress.map((i: any) => i.ports[0].port)).toEqual(['http', 'webhook']);
+    const sm = one(objs, 'ServiceMonitor');
+    expect([sm.metadata.labels!.release, sm.spec.endpoints]).toEqual(['prometheus', [{ port: 'http', path: '/metrics', interval: '30s' }]]);
     const one1 = await template(home, [{ replicaCount: 1 }]);
     expect(find(one1, 'PodDisruptionBudget')).toHaveLength(0);
   });
