@@ -49,10 +49,23 @@ describe('spine: crash safety', () => {
       await stopProcess(second);
     }
     console.log(JSON.stringify({ suite: 'crash', readyAtKill: atKill, total: APPS * 2 }));
+    // No duplicate project: the stand-in refuses a second project with the same slug (409), so a duplicate could
+    // only appear under another slug. Upstream holds exactly the expected slugs, and each instance row points at
+    // the project (id and slug) that upstream holds, and at the one svc-sentry key there.
     const projects = standin.state.projects(ORG);
-    expect(projects).toHaveLength(APPS * 2);
-    expect(new Set(projects.map((p) => p.slug)).size).toBe(APPS * 2);
-    for (const p of projects) expect(standin.state.keys(ORG, p.slug).filter((k) => k.name.startsWith('svc-sentry:'))).toHaveLength(1);
+    const expected = apps.flatMap((a) => ['prod', 'stag'].map((e) => `${a}-default-${e}`)).sort();
+    expect(projects.map((p) => p.slug).sort()).toEqual(expected);
+    const rows = await query(
+      api.databaseUrl,
+      `SELECT i.project_slug, i.project_id, k.upstream_key_id FROM instances i LEFT JOIN keys k ON k.instance_id = i.id AND k.state = 'active'`,
+    );
+    expect(rows).toHaveLength(APPS * 2);
+    const upstream = new Map(projects.map((p) => [p.slug, p]));
+    for (const r of rows) {
+      const p = upstream.get(r.project_slug);
+      const ours = p ? standin.state.keys(ORG, p.slug).filter((k) => k.name.startsWith('svc-sentry:')) : [];
+      expect({ slug: r.project_slug, id: r.project_id, keys: ours.map((k) => k.id) }).toEqual({ slug: r.project_slug, id: p?.id, keys: [r.upstream_key_id] });
+    }
     const toggles = await query(api.databaseUrl, `SELECT count(*)::int AS n FROM attachments WHERE enabled`);
     expect(toggles[0].n).toBe(APPS);
     const keyRows = await query(api.databaseUrl, `SELECT count(*)::int AS n FROM keys WHERE state = 'active'`);
