@@ -79,6 +79,7 @@ describe.each(['shared', 'embedded'] as const)('reconcile: graceful stop on SIGT
     for (let i = 0; i < APPS; i++) expect((await first.api('PUT', `/api/v1/apps/stop${i}/modules/web/monitoring`, { enabled: true })).status).toBe(202);
     // Stop while passes run: some environments are ready, not all.
     await waitFor(async () => (await first.states()).some((s) => s === 'ready'), 120_000, 100);
+    const readyAtStop = (await first.states()).filter((s) => s === 'ready').length;
     first.child.kill('SIGTERM');
     const [code, signal] = await once(first.child, 'exit');
     const out = first.child.output();
@@ -88,6 +89,7 @@ describe.each(['shared', 'embedded'] as const)('reconcile: graceful stop on SIGT
     expect(JSON.parse(lines[lines.length - 1]).msg).toBe('stopped');
     expect(lines.filter((l) => /"msg":"stopped"/.test(l))).toHaveLength(1);
 
+    console.log(JSON.stringify({ suite: `graceful-stop-${kind}`, readyAtStop, environments: APPS * 2 }));
     const second = await replica();
     try {
       await waitFor(async () => {
