@@ -1,42 +1,17 @@
-import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
-import { DomainError, ErrorCode } from '../../src/common/domain-error';
-import { AppConfig } from '../../src/config/config.schema';
+import { DomainError } from '../../src/common/domain-error';
 import { DEFAULT_LIMITS } from '../../src/legacy-migration/io/limits';
 import { readZip, readZipAsync } from '../../src/legacy-migration/io/zip-format';
-import { LegacyMigrationModule } from '../../src/legacy-migration/legacy-migration.module';
+import { API_TOKEN, startTestApp, TestApp } from '../support/app';
 
 /**
  * Issue 11 (REST, legacy upload): a ~1 MB zip whose single entry declares size 0 and inflates to 1 GiB. The endpoint
  * must cap the bytes it actually inflates: a 4xx within 1 s, memory growth under 100 MB, and the process keeps
  * answering a liveness probe within 100 ms throughout (the event loop is never blocked for long).
  */
-const STATUS: Partial<Record<ErrorCode, number>> = { [ErrorCode.InvalidInput]: 400, [ErrorCode.PayloadTooLarge]: 413, [ErrorCode.Unsupported]: 415 };
-@Catch(DomainError)
-class TestDomainErrorFilter implements ExceptionFilter {
-  catch(e: DomainError, host: ArgumentsHost) {
-    host
-      .switchToHttp()
-      .getResponse()
-      .status(STATUS[e.code] ?? 500)
-      .json({ code: e.code, detail: e.message });
-  }
-}
-
-/** Same shape as the app's /healthz liveness check: answers from the same event loop the upload runs on. */
-@Controller()
-class LivenessController {
-  @Get('healthz')
-  live() {
-    return { status: 'ok' };
-  }
-}
-
-const TOKEN = 'zip-bomb-token';
+const TOKEN = API_TOKEN;
 const GiB = 1024 * 1024 * 1024;
 
 /** Deflate `total` zero bytes, streamed (never holds the inflated data), and return the raw deflate stream and its CRC. */
@@ -92,7 +67,7 @@ function zipWithOneEntry(name: string, compressed: Buffer, crc: number, declared
 }
 
 describe('legacy upload: a zip bomb (entry declares 0 bytes, inflates to 1 GiB)', () => {
-  let app: INestApplication;
+  let t: TestApp;
   let base: string;
   let bomb: Buffer;
   let small: { compressed: Buffer; crc: number; size: number };
@@ -108,22 +83,16 @@ describe('legacy upload: a zip bomb (entry declares 0 bytes, inflates to 1 GiB)'
     bomb = zipWithOneEntry('requirements.txt', compressed, crc, 0);
     const text = Buffer.from('from flask import Flask\napp = Flask(__name__)\n');
     small = { compressed: deflateRawSync(text), crc: crc32(text) >>> 0, size: text.length };
-    const config = { provide: AppConfig, useValue: Object.assign(new AppConfig(), { apiTokens: [TOKEN] }) };
-    const moduleRef = await Test.createTestingModule({
-      imports: [{ module: class TestConfigModule {}, global: true, providers: [config], exports: [AppConfig] }, LegacyMigrationModule],
-      controllers: [LivenessController],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    app.useGlobalFilters(new TestDomainErrorFilter());
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    // The application exactly as main.ts builds it: its problem filter, its /healthz, its body limits.
+    t = await startTestApp({ SVC_SENTRY_API_TOKENS: API_TOKEN, SVC_SENTRY_LOG_LEVEL: process.env.SVC_SENTRY_TEST_LOG_LEVEL ?? 'error' });
+    base = t.url;
     // Warm up both routes (first requests pay for lazy compilation), so the timings below are the upload's own.
     for (let i = 0; i < 3; i++) {
       await (await fetch(`${base}/healthz`)).text();
       await (await upload(zipWithOneEntry('app.py', small.compressed, small.crc, small.size))).text();
     }
   }, 120_000);
-  afterAll(() => app?.close());
+  afterAll(() => t?.close());
 
   it('is about 1 MB and declares size 0', () => {
     expect(bomb.length).toBeGreaterThan(512 * 1024);
