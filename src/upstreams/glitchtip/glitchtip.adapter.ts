@@ -58,10 +58,13 @@ export class GlitchtipTracker extends SentryTracker {
    */
   override async createProject(input: CreateProjectInput): Promise<UpstreamProject | null> {
     if (await this.projectExists(input.slug)) return null;
-    const { res, url } = await this.call('POST', `/teams/${this.org}/${encodeURIComponent(input.team)}/projects/`, {
-      name: input.slug,
-      platform: input.platform,
-    });
+    // Sent once: a re-sent POST whose first answer was lost would make `slug-2`; the reconciler's retry looks up first.
+    const { res, url } = await this.call(
+      'POST',
+      `/teams/${this.org}/${encodeURIComponent(input.team)}/projects/`,
+      { name: input.slug, platform: input.platform },
+      { once: true },
+    );
     if (res.status === 404) {
       this.teams.delete(input.team);
       throw new DomainError(ErrorCode.UpstreamUnavailable, `team "${input.team}" not found while creating project "${input.slug}"`, undefined, true);
