@@ -22,13 +22,14 @@ export type ReconcileOutcome = 'ready' | 'disabled' | 'failed' | 'retry' | 'busy
  * happens next (retries with backoff, requeues); the reconciler never sleeps or retries itself.
  * - `done`: the observed state matches the desired state (or the instance is gone).
  * - `requeue`: come back after `afterSeconds` (the lock is held elsewhere or was lost, or the
- *   desired state kept changing during the pass); not a failure and never a silent completion.
+ *   desired state kept changing during the pass, or team members could not be synced after the DSN
+ *   was delivered); not a failure and never a silent completion.
  * - `error`: the pass failed. A retryable error is recorded as "will retry"; the worker retries it
  *   with backoff and calls `giveUp` when the budget is spent. A terminal error is recorded as failed.
  */
 export type ReconcileResult =
   | { kind: 'done'; state: 'ready' | 'disabled' | 'gone' }
-  | { kind: 'requeue'; afterSeconds: number; reason: 'busy' | 'lock lost' | 'changed' }
+  | { kind: 'requeue'; afterSeconds: number; reason: 'busy' | 'lock lost' | 'changed' | 'members' }
   | { kind: 'error'; error: DomainError; generation: number };
 
 export interface Attempt {
@@ -43,6 +44,8 @@ export interface ReconcileLog {
 
 /** How often a pass starts over within one lock hold when the desired state changed meanwhile. */
 const PASSES_PER_LOCK = 3;
+/** A member sync that failed is tried again this much later; the DSN and Secret are delivered meanwhile. */
+const MEMBERS_RETRY_SECONDS = 10;
 
 /**
  * Makes the world match one instance's desired state. Level-triggered: it reads what exists and
@@ -113,24 +116,24 @@ export class Reconciler {
   async reconcile(instanceId: string, attempt: Attempt): Promise<ReconcileOutcome> {
     const r = await this.run(instanceId);
     if (r.kind === 'done') return r.state;
-    if (r.kind === 'requeue') return r.reason === 'changed' ? 'retry' : 'busy';
+    if (r.kind === 'requeue') return r.reason === 'changed' ? 'retry' : r.reason === 'members' ? 'ready' : 'busy';
     if (!r.error.retryable) return 'failed';
     if (attempt.retryCount < attempt.retryLimit) return 'retry';
     const given = await this.giveUp(instanceId, r, attempt.retryCount + 1);
     return given === 'failed' ? 'failed' : 'retry';
   }
 
-  private async pass(inst: Instance, signal?: AbortSignal): Promise<Extract<ReconcileResult, { kind: 'done' | 'error' }>> {
+  private async pass(inst: Instance, signal?: AbortSignal): Promise<ReconcileResult> {
     const generation = inst.generation;
     const alive = () => {
       if (signal?.aborted) throw signal.reason;
     };
     try {
       if (inst.desired === 'present') {
-        await this.converge(inst, alive);
+        const membersProblem = await this.converge(inst, alive);
         alive();
-        await this.store.updateInstance(inst.id, { state: 'ready', error: null, observedGeneration: generation, reconciledAt: new Date() });
-        return { kind: 'done', state: 'ready' };
+        await this.store.updateInstance(inst.id, { state: 'ready', error: membersProblem, observedGeneration: generation, reconciledAt: new Date() });
+        return membersProblem ? { kind: 'requeue', afterSeconds: MEMBERS_RETRY_SECONDS, reason: 'members' } : { kind: 'done', state: 'ready' };
       }
       // A note (not an error) when the project is kept because the upstream cannot delete it.
       const note = await this.teardown(inst, alive);
@@ -162,7 +165,8 @@ export class Reconciler {
     return this.upstreams.get(inst.upstream ?? plan.upstream);
   }
 
-  private async converge(inst: Instance, alive: () => void): Promise<void> {
+  /** Delivers project, key and Secret; then syncs team members, whose failure is returned as a note, never thrown. */
+  private async converge(inst: Instance, alive: () => void): Promise<string | null> {
     const plan = this.planOf(inst);
     const tracker = this.trackerOf(inst, plan);
     if (inst.state !== 'ready' && inst.state !== 'provisioning') await this.store.updateInstance(inst.id, { state: 'provisioning' });
@@ -171,14 +175,14 @@ export class Reconciler {
     alive();
     const teamReady = await this.ensureProject(inst, tracker, plan, team, slug);
     alive();
-    await this.syncMembers(inst, tracker, team, teamReady);
-    alive();
     const dsn = await this.ensureKey(inst, tracker, plan, slug);
     alive();
     await this.store.updateInstance(inst.id, { dsnSealed: sealDsn(this.box, dsn) });
     await this.ensureBindings(inst, tracker, plan, slug);
     alive();
     await this.ensureSecret(inst, plan, dsn);
+    alive();
+    return this.syncMembers(inst, tracker, team, teamReady);
   }
 
   /** Project: verify the recorded one, else create it; on "already exists" adopt it only when provably ours. */
@@ -207,16 +211,27 @@ export class Reconciler {
     return true;
   }
 
-  private async syncMembers(inst: Instance, tracker: ErrorTracker, team: string, teamReady: boolean): Promise<void> {
-    if (!inst.developers || !tracker.capabilities.members) return;
+  /**
+   * Team members, after the DSN is delivered: a failure here (no permission, upstream error) is returned as a note and
+   * retried later, never withholding the DSN. An empty or unresolvable developer list leaves the team as it is.
+   */
+  private async syncMembers(inst: Instance, tracker: ErrorTracker, team: string, teamReady: boolean): Promise<string | null> {
+    if (!inst.developers?.length || !tracker.capabilities.members) return null;
     const hash = createHash('sha256')
       .update([...inst.developers].sort().join('\n'))
       .digest('hex')
       .slice(0, 16);
-    if (inst.membersSynced === hash) return;
-    if (!teamReady) await tracker.ensureTeam(team);
-    await tracker.syncTeamMembers(team, inst.developers);
+    if (inst.membersSynced === hash) return null;
+    try {
+      if (!teamReady) await tracker.ensureTeam(team);
+      await tracker.syncTeamMembers(team, inst.developers);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      this.log.warn({ instance: inst.id, code: e.code }, `team members not synced: ${e.message}`);
+      return `team members not synced (the DSN is delivered; retrying in ${MEMBERS_RETRY_SECONDS} s): ${e.message}`;
+    }
     await this.store.updateInstance(inst.id, { membersSynced: hash });
+    return null;
   }
 
   /**

@@ -43,7 +43,13 @@ export class UpstreamHttp {
   async request(method: string, url: string, body?: unknown): Promise<HttpResponse> {
     let waits = 0;
     for (;;) {
-      const res = await this.transientRetry.execute(() => this.once(method, url, body));
+      const res = await this.transientRetry
+        .execute(() => this.once(method, url, body))
+        .catch((e: unknown) => {
+          // Retries spent on 5xx, timeouts or network errors: a coded, retryable domain error from here on.
+          if (e instanceof TransientHttpError) throw new DomainError(ErrorCode.UpstreamUnavailable, `${this.o.upstream}: ${e.message}`, undefined, true);
+          throw e;
+        });
       if (res.status !== 429) return res;
       metrics.upstreamThrottled.inc({ upstream: this.o.upstream });
       if (++waits > (this.o.max429Waits ?? 8)) {

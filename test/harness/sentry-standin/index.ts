@@ -28,6 +28,7 @@ const FAULT_KEYS: Array<keyof StandinFaults> = [
   'latencyMs',
   'requestsPerSecond',
   'lostResponseRate',
+  'routeStatus',
 ];
 
 function emptyStats(): StandinStats {
@@ -41,8 +42,7 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
   const tokens = new Map<string, Set<string>>(Object.entries(opts.tokens ?? { 'test-token': [...ALL_SCOPES] }).map(([t, s]) => [t, new Set(s)]));
   let faults: StandinFaults = {};
   const setFaults = (f: StandinFaults): void => {
-    faults = {};
-    for (const k of FAULT_KEYS) if (f[k] !== undefined) faults[k] = f[k];
+    faults = Object.fromEntries(FAULT_KEYS.filter((k) => f[k] !== undefined).map((k) => [k, f[k]]));
   };
   setFaults(opts);
   const pageSize = opts.pageSize ?? 100;
@@ -119,6 +119,11 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
     if (!limit.allowed) return withLimits({ status: 429, body: tooManyBody(limit.limit) });
     if (chance(f.rateLimit429Rate)) {
       return { status: 429, body: tooManyBody(limit.limit), headers: limiter.exhausted(bucket, f.requestsPerSecond) };
+    }
+    const forced = 'route' in found ? f.routeStatus?.[found.route.name] : undefined;
+    if (forced) {
+      const detail = forced === 403 ? 'You do not have permission to perform this action.' : 'Internal Error';
+      return withLimits({ status: forced, body: { detail } });
     }
     if (chance(f.errorRate)) {
       const status = [500, 502, 503][Math.floor(Math.random() * 3)];

@@ -21,6 +21,8 @@ export interface StandinFaults {
    * (response lost at the gateway) — exercises idempotent retries (e.g. 409 on re-create).
    */
   lostResponseRate?: number;
+  /** Route name (e.g. 'GET /teams/members') → status answered instead of handling the call (403: permission, 5xx: error). */
+  routeStatus?: Record<string, number>;
   // Faults only ever apply to /api/0/ management calls, never to ingest.
 }
 
