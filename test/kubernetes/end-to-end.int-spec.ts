@@ -3,7 +3,7 @@ import { ReconcileWorker } from '../../src/reconcile/reconcile.worker';
 import { describeWithKube, KUBE_START_TIMEOUT_MS, KubeCluster, startKubeCluster } from '../harness/kube';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { startTestApp, TestApp, upstreamEnv, waitFor } from '../support/app';
-import { deployment, envOf, podsOf, registerWebhook } from './kube-fixtures';
+import { deployment, envOf, podsOf, registerWebhook, waitForWebhookView } from './kube-fixtures';
 
 const MON = (app: string, module = 'default') => `/api/v1/apps/${app}/modules/${module}/monitoring`;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -84,7 +84,7 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
   });
 
   it("the app's Pods get the env references at deploy; another module's Pods get nothing", async () => {
-    await new Promise((r) => setTimeout(r, 1500)); // the webhook's view refreshes every second
+    await waitForWebhookView(cluster, 'tnfood-stag', 'tnfood', 'default', true);
     const pods = await podsOf(cluster, 'tnfood-stag', await deployment(cluster, 'tnfood-stag', 'web', { app: 'tnfood', module: 'default', version: '2.0.1' }));
     const env = envOf(pods[0], 'web');
     expect(env.SENTRY_DSN.valueFrom.secretKeyRef).toEqual({ name: 'svc-sentry-default', key: 'SENTRY_DSN', optional: true });
@@ -124,7 +124,7 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
     await waitFor(async () => Object.values<any>((await status('tnfood')).environments).every((e) => e.state === 'disabled'), 60_000);
     expect((await secret('tnfood-stag')).status).toBe(404);
     expect((await secret('tnfood-prod')).status).toBe(404);
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitForWebhookView(cluster, 'tnfood-stag', 'tnfood', 'default', false);
     const pods = await podsOf(cluster, 'tnfood-stag', await deployment(cluster, 'tnfood-stag', 'web2', { app: 'tnfood', module: 'default' }));
     expect(envOf(pods[0], 'web').SENTRY_DSN).toBeUndefined();
   });
@@ -138,7 +138,7 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
       ),
     );
     expect(answers.every((a) => a.status === 202)).toBe(true);
-    await new Promise((r) => setTimeout(r, 30_000));
+    await new Promise((r) => setTimeout(r, 30_000)); // the outage itself: the apiserver stays down for 30 s
     const during = await Promise.all(modules.map((m) => status('outage', m)));
     expect(during.some((s) => Object.values<any>(s.environments).some((e) => e.state !== 'ready'))).toBe(true);
     await cluster.startApiserver();

@@ -101,3 +101,31 @@ export function envOf(pod: any, container: string): Record<string, any> {
   if (!c) throw new Error(`no container ${container} in ${pod.metadata?.name}`);
   return Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e]));
 }
+
+/**
+ * Waits until the webhook's view of enabled app modules has caught up: a server-side dry-run create of a Pod with the
+ * module's labels comes back with (`injected: true`) or without (`false`) the SENTRY_DSN reference. Nothing is stored.
+ */
+export async function waitForWebhookView(cluster: KubeCluster, namespace: string, app: string, module: string, injected: boolean): Promise<void> {
+  let last = 'no answer yet';
+  await waitFor(
+    async () => {
+      const r = await cluster.request('POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { generateName: 'view-probe-', labels: { 'svc-sentry.io/app': app, 'svc-sentry.io/module': module } },
+        spec: { containers: [{ name: 'web', image: 'registry.example/web:1' }] },
+      });
+      if (r.status !== 201) {
+        last = `dry-run Pod create answered ${r.status}`;
+        return false;
+      }
+      const has = envOf(r.body, 'web').SENTRY_DSN !== undefined;
+      last = `SENTRY_DSN ${has ? 'injected' : 'not injected'}`;
+      return has === injected;
+    },
+    30_000,
+    () => `the webhook's view of ${namespace} ${app}/${module} did not catch up in 30 s (${last})`,
+    200,
+  );
+}
