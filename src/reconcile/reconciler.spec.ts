@@ -69,6 +69,21 @@ describe('Reconciler (domain, with in-memory fakes)', () => {
     for (const p of tracker.projects.values()) expect(p.keys.filter((k) => k.name.startsWith('svc-sentry:'))).toHaveLength(1);
   });
 
+  it('a second key with our name (a create in flight when a pass lost its lock) is removed by the next pass', async () => {
+    const { service, caller, drain, store, tracker } = setup();
+    await service.setMonitoring({ app: 'dup', module: 'm', enabled: true }, caller);
+    expect(await drain()).toEqual(['ready', 'ready']);
+    const inst = store.instances[0];
+    const project = tracker.projects.get(inst.projectSlug!)!;
+    const ours = project.keys.find((k) => k.name === `svc-sentry:primary:${inst.id}`)!;
+    // The late create of the other pass lands now.
+    project.keys.push({ ...ours, id: 'late-create', dsn: { ...ours.dsn, public: 'f'.repeat(32) } });
+    store.enqueued.push(inst.id);
+    expect(await drain()).toEqual(['ready']);
+    expect(project.keys.some((k) => k.id === 'late-create')).toBe(false);
+    expect(project.keys.filter((k) => k.name.startsWith('svc-sentry:')).map((k) => k.id)).toEqual([ours.id]);
+  });
+
   it('retries transient upstream faults, then fails with a reason after the retry budget', async () => {
     const { service, caller, drain, store, tracker } = setup();
     tracker.failNext.set('createProject', 100);

@@ -7,7 +7,7 @@ import { Plan } from '../catalog/plan';
 import { InstanceStore } from '../instances/instance-store';
 import { Dsn, Instance } from '../instances/model';
 import { KubernetesTargets } from '../kubernetes/kubernetes-targets.port';
-import { ErrorTracker } from '../upstreams/error-tracker.port';
+import { ErrorTracker, UpstreamKey } from '../upstreams/error-tracker.port';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { OperationSettler } from './operation-settler';
 import { LockLost } from './pg-instance-locks';
@@ -243,7 +243,7 @@ export class Reconciler {
     const name = ownedKeyName(inst.id);
     let row = (await this.store.listKeys(inst.id)).find((k) => k.name === name);
     if (row?.upstreamKeyId) {
-      const live = await tracker.getKey(slug, row.upstreamKeyId);
+      const live = await this.liveOwnedKey(tracker, slug, name, row.upstreamKeyId);
       if (live) {
         const current = openDsn(this.box, row.dsnSealed);
         if (!current || current.public !== live.dsn.public || current.secret !== live.dsn.secret) {
@@ -263,6 +263,24 @@ export class Reconciler {
     const key = found ?? (await tracker.createKey(slug, { name, rateLimit: tracker.capabilities.keyRateLimit ? plan.keyRateLimit : undefined }));
     await this.store.saveKey({ ...row, upstreamKeyId: key.id, state: 'active', dsnSealed: sealDsn(this.box, key.dsn) });
     return key.dsn;
+  }
+
+  /**
+   * The recorded key as it is upstream. Where a project can hold several keys, the project's keys are listed (one call,
+   * like a single read) so that any other key carrying this instance's key name is removed: a pass that lost its lock
+   * (its database connection died) can still have a create in flight, landing after another pass made the key.
+   */
+  private async liveOwnedKey(tracker: ErrorTracker, slug: string, name: string, keyId: string): Promise<UpstreamKey | null> {
+    if (!tracker.capabilities.multipleKeys) return tracker.getKey(slug, keyId);
+    const keys = await tracker.listKeys(slug);
+    const live = keys.find((k) => k.id === keyId) ?? null;
+    if (live) {
+      for (const extra of keys.filter((k) => k.name === name && k.id !== keyId)) {
+        await tracker.deleteKey(slug, extra.id);
+        this.log.info({ key: extra.id, project: slug }, 'removed a second client key with our name (made by a pass that lost its lock)');
+      }
+    }
+    return live;
   }
 
   /**

@@ -105,6 +105,14 @@ describe.each(['fast', 'immediate'] as const)('reconcile: PostgreSQL restart (%s
       expect({ exitCode: r.exitCode, signal: r.signalCode }).toEqual({ exitCode: null, signal: null });
       expect(r.output()).not.toMatch(/Unhandled 'error' event|UnhandledPromiseRejection/);
     }
+    // Passes requeued when their lock was lost (a create may have been in flight) have all run.
+    await until(
+      async () =>
+        (await query(pg.url, `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'svc-sentry-reconcile' AND state IN ('created', 'retry', 'active')`))[0]
+          .n === 0,
+      120_000,
+      250,
+    );
     const projects = standin.state.projects(ORG);
     expect(projects).toHaveLength(APPS * 2);
     expect(new Set(projects.map((p) => p.slug)).size).toBe(APPS * 2);

@@ -48,7 +48,9 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
     return run('su', ['postgres', '-s', '/bin/sh', '-c', quoted], { timeout: 120_000 });
   };
   await pg('initdb', ['-D', dataDir, '-U', 'svc_sentry', '--pwfile', pwfile, '-A', 'md5', '-E', 'UTF8', '--no-sync']);
-  const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  // fsync=off is safe here (the machine does not crash, only PostgreSQL), but synchronous_commit must stay on: with it off,
+  // an immediate restart loses transactions that were already reported committed, which is data loss, not a restart.
+  const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c full_page_writes=off`;
   const start = async () => {
     await pg('pg_ctl', ['-D', dataDir, '-o', opts, '-l', join(root, 'log'), '-w', '-t', '60', 'start']);
   };
