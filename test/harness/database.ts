@@ -4,6 +4,13 @@ import { runMigrations } from '../../src/database/database';
 
 /** A fresh, migrated database on the test PostgreSQL (one per suite, so suites never see each other's rows). */
 export async function freshDatabase(prefix = 't'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const db = await emptyDatabase(prefix);
+  await runMigrations(db.url);
+  return db;
+}
+
+/** A fresh database with no schema at all on the test PostgreSQL (for tests of migrations and start-up). */
+export async function emptyDatabase(prefix = 't'): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = process.env.SVC_SENTRY_TEST_DATABASE_URL;
   if (!base) throw new Error('SVC_SENTRY_TEST_DATABASE_URL is not set: run the suites through Jest (globalSetup starts PostgreSQL)');
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
@@ -13,10 +20,8 @@ export async function freshDatabase(prefix = 't'): Promise<{ url: string; drop: 
   await admin.end();
   const u = new URL(base);
   u.pathname = `/${name}`;
-  const url = u.toString();
-  await runMigrations(url);
   return {
-    url,
+    url: u.toString(),
     drop: async () => {
       const c = new Client(base);
       await c.connect();

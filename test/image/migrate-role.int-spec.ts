@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { MIGRATIONS } from '../../migrations';
-import { query } from '../harness/database';
+import { emptyDatabase, query } from '../harness/database';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -19,31 +17,10 @@ function runMain(env: Record<string, string>): Promise<{ code: number | null; ou
   });
 }
 
-/** An empty database (no schema) on the test PostgreSQL. */
-async function emptyDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = process.env.SVC_SENTRY_TEST_DATABASE_URL!;
-  const name = `migrate_${randomBytes(4).toString('hex')}`;
-  const admin = new Client(base);
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new Client(base);
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 /** SVC_SENTRY_ROLE=migrate: what the Helm chart's pre-install/pre-upgrade Job runs. */
 describe('role migrate (SVC_SENTRY_ROLE=migrate)', () => {
   it('applies every migration on an empty database, one line each, exits 0; a second run finds nothing to do', async () => {
-    const db = await emptyDatabase();
+    const db = await emptyDatabase('migrate');
     try {
       const first = await runMain({ SVC_SENTRY_ROLE: 'migrate', DATABASE_URL: db.url });
       expect({ code: first.code, out: first.out }).toEqual({ code: 0, out: expect.any(String) });
@@ -66,7 +43,7 @@ describe('role migrate (SVC_SENTRY_ROLE=migrate)', () => {
   }, 120_000);
 
   it('two migrate runs at once (two chart Jobs, or a Job beside a starting replica) both succeed and migrate once', async () => {
-    const db = await emptyDatabase();
+    const db = await emptyDatabase('migrate');
     try {
       const [a, b] = await Promise.all([
         runMain({ SVC_SENTRY_ROLE: 'migrate', DATABASE_URL: db.url }),

@@ -1,31 +1,10 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { loadConfig } from '../../src/config/load-config';
 import { runMigrations } from '../../src/database/database';
 import { PgBossQueue } from '../../src/reconcile/pg-boss.queue';
+import { emptyDatabase } from '../harness/database';
 
 const ROUNDS = 20;
-
-async function emptyDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = process.env.SVC_SENTRY_TEST_DATABASE_URL!;
-  const name = `crowd_${randomBytes(4).toString('hex')}`;
-  const admin = new Client(base);
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new Client(base);
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /**
  * Replicas starting at the same moment on an empty database: each runs what main.ts and the worker
@@ -38,7 +17,7 @@ describe.each([2, 3])('reconcile: %i replicas starting together on an empty data
     const cfg = loadConfig({}).reconcile;
     const failures: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const db = await emptyDatabase();
+      const db = await emptyDatabase('crowd');
       const queues = Array.from({ length: replicas }, () => new PgBossQueue(db.url, cfg, { supervise: false, onError: () => undefined }));
       try {
         const starts = await Promise.allSettled(
