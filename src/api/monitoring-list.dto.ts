@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from './dto';
 import { INSTANCE_STATES } from '../instances/model';
 
-export class ModuleListQueryDto {
+/** Filters of the module list; paging (offset, limit) as on every paged endpoint. */
+export class ModuleListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Only app modules whose app code contains this text.', example: 'tnfood' })
   @IsOptional()
   @Matches(/^[a-z0-9-]*$/, { message: 'app may only contain lowercase letters, digits and "-"' })
@@ -20,21 +21,6 @@ export class ModuleListQueryDto {
   @IsOptional()
   @IsIn(INSTANCE_STATES, { message: `state must be one of ${INSTANCE_STATES.join(', ')}` })
   state?: (typeof INSTANCE_STATES)[number];
-
-  @ApiPropertyOptional({ type: Number, default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset: number = 0;
-
-  @ApiPropertyOptional({ type: Number, default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
 }
 
 export class ModuleSummaryDto {
