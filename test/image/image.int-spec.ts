@@ -64,9 +64,16 @@ mount -t tmpfs -o mode=1777,size=128m tmpfs "$R/tmp"
 mount -o remount,bind,ro "$R"
 exec unshare --root="$R" --wd="$WD" --setgid "$G" --setuid "$U" -- "$@"`;
 
+/** The image's ENV as an object. */
+const imageEnvOf = (config: ImageConfig): Record<string, string> =>
+  Object.fromEntries(config.Env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+
+/** A file of a running process under procfs (`root` reaches into its root filesystem). */
+const procFile = (pid: number, ...parts: string[]) => join('/proc', String(pid), ...parts);
+
 function runImage(rootfs: string, config: ImageConfig, env: Record<string, string>, args: string[] = []): Running {
   const [uid, gid] = config.User.split(':');
-  const imageEnv = Object.fromEntries(config.Env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  const imageEnv = imageEnvOf(config);
   const child = spawn(
     'unshare',
     [
@@ -102,17 +109,20 @@ function runImage(rootfs: string, config: ImageConfig, env: Record<string, strin
 /** The host PID of the process running inside (the child of unshare --fork, after its execs). */
 function innerPid(r: Running): number | undefined {
   try {
-    const kids = readFileSync(`/proc/${r.child.pid}/task/${r.child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const kids = readFileSync(procFile(r.child.pid!, 'task', String(r.child.pid), 'children'), 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     if (kids.length !== 1) return undefined;
     const pid = Number(kids[0]);
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('node\0') ? pid : undefined;
+    return readFileSync(procFile(pid, 'cmdline'), 'utf8').startsWith('node\0') ? pid : undefined;
   } catch {
     return undefined;
   }
 }
 
 function statusField(pid: number, field: string): string {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const line = readFileSync(procFile(pid, 'status'), 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${field}:`));
   return (line ?? '').slice(field.length + 1).trim();
@@ -238,8 +248,8 @@ image.describe('container image (npm run image)', () => {
         expect(statusField(pid, 'Gid').split(/\s+/)[0]).toBe('10001');
         expect(statusField(pid, 'NSpid').split(/\s+/)).toEqual([String(pid), '1']);
         // The root is read-only; the generated encryption key went to /tmp (SVC_SENTRY_DATA_DIR).
-        expect(readFileSync(`/proc/${pid}/mounts`, 'utf8')).toMatch(/ \/ \S+ ro[,\s]/);
-        expect(readFileSync(`/proc/${pid}/root/tmp/svc-sentry/encryption-key`, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+        expect(readFileSync(procFile(pid, 'mounts'), 'utf8')).toMatch(/ \/ \S+ ro[,\s]/);
+        expect(readFileSync(procFile(pid, 'root', imageEnvOf(config).SVC_SENTRY_DATA_DIR, 'encryption-key'), 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
 
         const headers = { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' };
         const put = await fetch(`${base}/api/v1/apps/imgapp/modules/default/monitoring`, { method: 'PUT', headers, body: JSON.stringify({ enabled: true }) });
