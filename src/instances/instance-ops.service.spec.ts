@@ -1,38 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { CatalogService } from '../catalog/catalog.service';
-import { SecretBox } from '../common/crypto';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { loadConfig } from '../config/load-config';
-import { OperationSettler } from '../reconcile/operation-settler';
-import { InstanceLocks } from '../reconcile/reconcile-queue';
-import { Reconciler } from '../reconcile/reconciler';
-import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { FakeErrorTracker } from '../../test/fakes/fake-error-tracker';
-import { InMemoryInstanceStore } from '../../test/fakes/in-memory-instance.store';
 import { InstanceOpsService, ProvisionSpec } from './instance-ops.service';
-import { InstancesService } from './instances.service';
-
-class NoLocks extends InstanceLocks {
-  async withLock<T>(_id: string, fn: () => Promise<T>) {
-    return fn();
-  }
-}
+import { reconcileFixture } from '../../test/fakes/reconcile-fixture';
 
 function setup() {
-  const config = loadConfig({ SVC_SENTRY_UPSTREAM_URL: 'https://sentry.example', SVC_SENTRY_UPSTREAM_TOKEN: 't', SVC_SENTRY_UPSTREAM_ORG: 'acme' });
-  const tracker = new FakeErrorTracker();
-  const store = new InMemoryInstanceStore();
-  const catalog = new CatalogService(config);
-  const upstreams = new UpstreamRegistry(config, () => tracker);
-  const box = new SecretBox(randomBytes(32).toString('hex'));
-  const reconciler = new Reconciler(store, upstreams, catalog, box, new NoLocks(), null, new OperationSettler(store), {
-    info: () => undefined,
-    warn: () => undefined,
-  });
-  const ops = new InstanceOpsService(store, catalog, box);
-  const rest = new InstancesService(store, catalog, upstreams, box);
-  const drain = async () => Promise.all(store.enqueued.splice(0).map((id) => reconciler.reconcile(id, { retryCount: 0, retryLimit: 3 })));
-  return { tracker, store, ops, rest, drain };
+  const f = reconcileFixture();
+  const ops = new InstanceOpsService(f.store, f.catalog, f.box);
+  return { tracker: f.tracker, store: f.store, ops, rest: f.service, drain: () => f.drain() };
 }
 
 const caller = { protocol: 'osb' as const, actor: 'test' };

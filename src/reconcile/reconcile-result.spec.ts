@@ -1,15 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { CatalogService } from '../catalog/catalog.service';
-import { SecretBox } from '../common/crypto';
-import { loadConfig } from '../config/load-config';
-import { InstancesService } from '../instances/instances.service';
-import { UpstreamRegistry } from '../upstreams/upstream-registry';
-import { FakeErrorTracker } from '../../test/fakes/fake-error-tracker';
-import { InMemoryInstanceStore } from '../../test/fakes/in-memory-instance.store';
-import { OperationSettler } from './operation-settler';
 import { LockLost } from './pg-instance-locks';
 import { InstanceLocks } from './reconcile-queue';
 import { Reconciler } from './reconciler';
+import { reconcileFixture } from '../../test/fakes/reconcile-fixture';
 
 /** Locks whose behaviour a test chooses: free, held elsewhere, or lost in the middle of the pass. */
 class ScriptedLocks extends InstanceLocks {
@@ -23,16 +15,8 @@ class ScriptedLocks extends InstanceLocks {
 }
 
 function setup() {
-  const config = loadConfig({ SVC_SENTRY_UPSTREAM_URL: 'https://sentry.example', SVC_SENTRY_UPSTREAM_TOKEN: 't', SVC_SENTRY_UPSTREAM_ORG: 'acme' });
-  const tracker = new FakeErrorTracker();
-  const store = new InMemoryInstanceStore();
-  const catalog = new CatalogService(config);
-  const upstreams = new UpstreamRegistry(config, () => tracker);
-  const box = new SecretBox(randomBytes(32).toString('hex'));
   const locks = new ScriptedLocks();
-  const reconciler = new Reconciler(store, upstreams, catalog, box, locks, null, new OperationSettler(store), { info: () => undefined, warn: () => undefined });
-  const service = new InstancesService(store, catalog, upstreams, box);
-  return { store, tracker, locks, reconciler, service, caller: { protocol: 'rest' as const, actor: 'test' } };
+  return { ...reconcileFixture({ locks }), locks };
 }
 
 describe('Reconciler.run: done | requeue | error, the worker decides what follows', () => {

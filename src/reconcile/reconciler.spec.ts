@@ -1,40 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { CatalogService } from '../catalog/catalog.service';
-import { SecretBox } from '../common/crypto';
-import { loadConfig } from '../config/load-config';
-import { InstancesService } from '../instances/instances.service';
 import { FakeKubernetesTargets } from '../kubernetes/fake-kubernetes-targets';
-import { UpstreamRegistry } from '../upstreams/upstream-registry';
-import { FakeErrorTracker } from '../../test/fakes/fake-error-tracker';
-import { InMemoryInstanceStore } from '../../test/fakes/in-memory-instance.store';
 import { OperationSettler } from './operation-settler';
-import { InstanceLocks } from './reconcile-queue';
 import { Reconciler } from './reconciler';
 import { SecretSweep } from './secret-sweep';
 import { openDsn } from './sealed-dsn';
-
-class NoLocks extends InstanceLocks {
-  async withLock<T>(_id: string, fn: () => Promise<T>) {
-    return fn();
-  }
-}
+import { NoLocks, reconcileFixture } from '../../test/fakes/reconcile-fixture';
 
 function setup(yaml: Record<string, string> = {}) {
-  const config = loadConfig({ SVC_SENTRY_UPSTREAM_URL: 'https://sentry.example', SVC_SENTRY_UPSTREAM_TOKEN: 't', SVC_SENTRY_UPSTREAM_ORG: 'acme', ...yaml });
-  const tracker = new FakeErrorTracker();
-  const store = new InMemoryInstanceStore();
-  const catalog = new CatalogService(config);
-  const upstreams = new UpstreamRegistry(config, () => tracker);
-  const box = new SecretBox(randomBytes(32).toString('hex'));
-  const log = { info: () => undefined, warn: () => undefined };
-  const reconciler = new Reconciler(store, upstreams, catalog, box, new NoLocks(), null, new OperationSettler(store), log);
-  const service = new InstancesService(store, catalog, upstreams, box);
-  const caller = { protocol: 'rest' as const, actor: 'test' };
-  const drain = async (retryCount = 0) => {
-    const ids = store.enqueued.splice(0);
-    return Promise.all(ids.map((id) => reconciler.reconcile(id, { retryCount, retryLimit: 3 })));
-  };
-  return { config, tracker, store, reconciler, service, caller, drain, box, catalog, upstreams, log };
+  return reconcileFixture({ env: yaml });
 }
 
 describe('Reconciler (domain, with in-memory fakes)', () => {
