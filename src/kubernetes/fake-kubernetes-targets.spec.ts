@@ -37,7 +37,7 @@ describe('FakeKubernetesTargets (same rules as the real adapter)', () => {
     const k = new FakeKubernetesTargets();
     const ref = k.resolve(id)!;
     k.failNext = 1;
-    await expect(k.ensureSecret(ref, desired)).rejects.toMatchObject({ code: ErrorCode.UpstreamUnavailable, retryable: true });
+    await expect(k.ensureSecret(ref, desired)).rejects.toMatchObject({ code: ErrorCode.ClusterUnavailable, retryable: true });
     await k.ensureSecret(ref, desired);
     k.putDeployment('default', ref.namespace, 'web', { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default' });
     k.putDeployment('default', ref.namespace, 'other', { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'api' });

@@ -28,7 +28,7 @@ export class FakeKubernetesTargets extends KubernetesTargets {
   readonly secrets = new Map<string, FakeSecret>();
   readonly deployments = new Map<string, { labels: Record<string, string>; annotation?: string }>();
   readonly calls: Array<{ op: string; ref: SecretRef }> = [];
-  /** While > 0, each call fails with a retryable UpstreamUnavailable and decrements it. */
+  /** While > 0, each call fails with a retryable ClusterUnavailable and decrements it. */
   failNext = 0;
   /** While true every call fails as if the apiserver were down. */
   down = false;
@@ -154,8 +154,8 @@ export class FakeKubernetesTargets extends KubernetesTargets {
     if (this.down || this.failNext > 0) {
       if (this.failNext > 0) this.failNext--;
       throw new DomainError(
-        ErrorCode.UpstreamUnavailable,
-        `Kubernetes apiserver unreachable during ${op} (ECONNREFUSED); will retry`,
+        ErrorCode.ClusterUnavailable,
+        `Kubernetes apiserver unreachable: ${op} failed (ECONNREFUSED); will retry`,
         { ...ref, reason: 'ECONNREFUSED' },
         true,
       );

@@ -1,8 +1,11 @@
 import { DomainError, ErrorCode, isDomainError } from '../common/domain-error';
 
-/** HTTP status of an apiserver answer carried by a client-node ApiException, else undefined. */
+/**
+ * HTTP status of an apiserver answer: carried by a client-node ApiException (`code`), or by a DomainError this
+ * module made from one (`details.status`), else undefined.
+ */
 export function statusOf(e: unknown): number | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
+  const code = isDomainError(e) ? e.details?.status : (e as { code?: unknown } | null)?.code;
   return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
 }
 
@@ -47,52 +50,70 @@ function apiMessage(e: unknown): string {
   return msg.slice(0, 300);
 }
 
+/** Where a failed request went: `what` names the verb, the resource and (if any) its name and namespace. */
+function where(what: string, details: Record<string, unknown>): string {
+  const cluster = typeof details.cluster === 'string' ? `cluster "${details.cluster}"` : 'the cluster';
+  const ns =
+    typeof details.namespace === 'string' && details.namespace !== '*' && !what.includes(` in namespace ${details.namespace}`)
+      ? ` in namespace ${details.namespace}`
+      : '';
+  return `${what}${ns} (${cluster})`;
+}
+
 /**
- * Maps a client-node failure to a DomainError. Outages, 409 (conflict), 429 and 5xx are retryable
- * UpstreamUnavailable so the reconciler retries them like upstream faults; 401/403 name RBAC.
+ * Maps a client-node failure to a DomainError:
+ * - unreachable, too slow, 429 and 5xx: retryable ClusterUnavailable (the reconciler retries it);
+ * - 409 (changed meanwhile) and 404 (the namespace does not exist yet; the PaaS may create it with the first deploy):
+ *   retryable ClusterRejected;
+ * - 401/403 (credentials, RBAC, quota), 400/422 (invalid object) and admission refusals: terminal ClusterRejected,
+ *   naming the verb, the resource and the namespace (and for 401/403 what RBAC svc-sentry needs).
  */
 export function toDomainError(e: unknown, what: string, details: Record<string, unknown>): DomainError {
   if (isDomainError(e)) return e;
   const status = statusOf(e);
+  const at = where(what, details);
   if (status === undefined) {
     const net = networkCode(e);
     if (net) {
       return new DomainError(
-        ErrorCode.UpstreamUnavailable,
-        `Kubernetes apiserver unreachable during ${what} (${net}); will retry`,
+        ErrorCode.ClusterUnavailable,
+        `Kubernetes apiserver unreachable: ${at} failed (${net}); will retry`,
         { ...details, reason: net },
         true,
       );
     }
-    return new DomainError(ErrorCode.Internal, `unexpected error during ${what}: ${(e as Error)?.message ?? e}`, details, false);
+    return new DomainError(ErrorCode.Internal, `unexpected error: ${at}: ${(e as Error)?.message ?? e}`, details, false);
   }
   const message = apiMessage(e);
-  if (status === 409 || status === 429 || status >= 500) {
+  if (status === 429 || status >= 500) {
     return new DomainError(
-      ErrorCode.UpstreamUnavailable,
-      `Kubernetes apiserver answered ${status} during ${what}: ${message}; will retry`,
+      ErrorCode.ClusterUnavailable,
+      `Kubernetes apiserver answered ${status} to ${at}: ${message}; will retry`,
+      { ...details, status },
+      true,
+    );
+  }
+  if (status === 409) {
+    return new DomainError(
+      ErrorCode.ClusterRejected,
+      `Kubernetes answered 409 (changed meanwhile) to ${at}: ${message}; will retry`,
       { ...details, status },
       true,
     );
   }
   if (status === 401 || status === 403) {
     return new DomainError(
-      ErrorCode.UpstreamRejected,
-      `Kubernetes refused ${what} (${status}): ${message}. Check the credentials of the cluster and that its RBAC lets svc-sentry ` +
+      ErrorCode.ClusterRejected,
+      `Kubernetes refused to ${at} (${status}): ${message}. Check the credentials of the cluster and that its RBAC lets svc-sentry ` +
         'get, list, create, patch and delete Secrets (server-side apply of a new Secret needs create) and, for rollout, list and patch Deployments in that namespace',
       { ...details, status },
       false,
     );
   }
   if (status === 404) {
-    return new DomainError(
-      ErrorCode.UpstreamRejected,
-      `Kubernetes answered 404 during ${what}: ${message}. Does the namespace exist?`,
-      { ...details, status },
-      true,
-    );
+    return new DomainError(ErrorCode.ClusterRejected, `Kubernetes answered 404 to ${at}: ${message}. Does the namespace exist?`, { ...details, status }, true);
   }
-  return new DomainError(ErrorCode.UpstreamRejected, `Kubernetes rejected ${what} (${status}): ${message}`, { ...details, status }, false);
+  return new DomainError(ErrorCode.ClusterRejected, `Kubernetes refused to ${at} (${status}): ${message}`, { ...details, status }, false);
 }
 
 /** Rejects after ms with a retryable timeout so a hung apiserver cannot stall a reconcile job. */
@@ -103,8 +124,8 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string, de
       () =>
         reject(
           new DomainError(
-            ErrorCode.UpstreamUnavailable,
-            `Kubernetes apiserver did not answer ${what} within ${ms} ms; will retry`,
+            ErrorCode.ClusterUnavailable,
+            `Kubernetes apiserver did not answer: ${where(what, details)} took longer than ${ms} ms; will retry`,
             { ...details, reason: 'timeout' },
             true,
           ),

@@ -95,7 +95,7 @@ export class KubeKubernetesTargets extends KubernetesTargets {
           },
           k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
         ),
-        'apply Secret',
+        `apply Secret ${ref.name}`,
         ref,
       );
       const outcome: SecretOutcome = live ? 'updated' : 'created';
@@ -154,7 +154,7 @@ export class KubeKubernetesTargets extends KubernetesTargets {
             namespace: ref.namespace,
             body: { preconditions: { resourceVersion: live.resourceVersion } },
           }),
-          'delete Secret',
+          `delete Secret ${ref.name}`,
           ref,
         );
       } catch (e) {
@@ -204,7 +204,7 @@ export class KubeKubernetesTargets extends KubernetesTargets {
             },
             k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
           ),
-          `restart Deployment ${name}`,
+          `patch Deployment ${name} (rollout restart)`,
           ref,
         );
         restarted.push(name);
@@ -214,7 +214,7 @@ export class KubeKubernetesTargets extends KubernetesTargets {
       return { restarted };
     } catch (e) {
       rollouts.inc({ cluster: ref.cluster, outcome: 'error' });
-      throw toDomainError(e, `rollout in ${ref.namespace}`, { ...ref });
+      throw toDomainError(e, `rollout restart of Deployments in namespace ${ref.namespace}`, { ...ref });
     }
   }
 
@@ -240,7 +240,7 @@ export class KubeKubernetesTargets extends KubernetesTargets {
             limit: 500,
             _continue: cont,
           }),
-          'list managed Secrets',
+          'list Secrets managed by svc-sentry in all namespaces',
           details,
         );
         for (const s of page.items) out.set(`${s.metadata?.namespace}/${s.metadata?.name}`, toLive(s));
@@ -252,14 +252,14 @@ export class KubeKubernetesTargets extends KubernetesTargets {
         this.log.warn(`cannot list Secrets across namespaces in cluster ${cluster} (RBAC); resync reads each Secret instead`);
         return null;
       }
-      return toDomainError(e, 'list managed Secrets', details);
+      return toDomainError(e, 'list Secrets managed by svc-sentry in all namespaces', details);
     }
   }
 
   private async read(c: ClusterClients, ref: SecretRef): Promise<LiveSecret | null> {
     let s: K8s.V1Secret;
     try {
-      s = await this.call(c.core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace }), 'read Secret', ref);
+      s = await this.call(c.core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace }), `get Secret ${ref.name}`, ref);
     } catch (e) {
       if (statusOf(e) === 404) return null;
       throw e;
@@ -267,8 +267,12 @@ export class KubeKubernetesTargets extends KubernetesTargets {
     return toLive(s);
   }
 
+  /** One apiserver request within the request timeout; a failure becomes a coded error naming this request. */
   private call<T>(p: Promise<T>, what: string, ref: SecretRef): Promise<T> {
-    return withTimeout(p, this.config.requestTimeoutMs, what, { ...ref });
+    const mapped = p.catch((e: unknown) => {
+      throw toDomainError(e, what, { ...ref });
+    });
+    return withTimeout(mapped, this.config.requestTimeoutMs, what, { ...ref });
   }
 }
 

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { AddressInfo, createServer, Socket } from 'node:net';
+import { join } from 'node:path';
 import { ErrorCode } from '../../src/common/domain-error';
 import { ClusterRegistry } from '../../src/kubernetes/cluster-registry';
 import { KubeKubernetesTargets } from '../../src/kubernetes/kube-kubernetes-targets';
 import { KubernetesConfig } from '../../src/kubernetes/kubernetes.config';
-import { describeWithKube, KUBE_START_TIMEOUT_MS, KubeCluster, startKubeCluster, waitFor } from '../harness/kube';
+import { describeWithKube, freePort, KUBE_START_TIMEOUT_MS, KubeCluster, startKubeCluster, waitFor } from '../harness/kube';
 
 /** The Secret writer against a real kube-apiserver: labels and values, ownership, drift repair, outages, rollout. */
 describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
@@ -135,11 +138,11 @@ describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
     expect(await targets.removeSecret(ref, tnfood('prod'))).toBe('absent');
   });
 
-  it('reports a missing namespace as a retryable rejection that names it (the PaaS may create it with the first deploy)', async () => {
+  it('reports a missing namespace as a retryable ClusterRejected that names it (the PaaS may create it with the first deploy)', async () => {
     const ref = targets.resolve(tnfood('stag'), { namespace: 'not-yet' })!;
     const err = await targets.ensureSecret(ref, desired('stag', '1')).catch((e) => e);
-    expect(err).toMatchObject({ code: ErrorCode.UpstreamRejected, retryable: true, details: expect.objectContaining({ status: 404, namespace: 'not-yet' }) });
-    expect(err.message).toMatch(/not-yet.*namespace/i);
+    expect(err).toMatchObject({ code: ErrorCode.ClusterRejected, retryable: true, details: expect.objectContaining({ status: 404, namespace: 'not-yet' }) });
+    expect(err.message).toMatch(/apply Secret svc-sentry-default in namespace not-yet \(cluster "main"\).*Does the namespace exist/);
   });
 
   it('rolls out the Deployments labelled with the app module, once per Secret version', async () => {
@@ -203,7 +206,7 @@ describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
     expect(second[1].outcome).toBe('created');
     expect(second.slice(2, 120).every((r) => r.outcome === 'unchanged')).toBe(true);
     expect(second[120].error).toMatchObject({ code: ErrorCode.NotOwned });
-    expect(second[121].error).toMatchObject({ code: ErrorCode.UpstreamRejected, retryable: true });
+    expect(second[121].error).toMatchObject({ code: ErrorCode.ClusterRejected, retryable: true });
     expect(reads).toHaveBeenCalledTimes(4); // only the four that were not up to date in the LIST
     reads.mockRestore();
     expect(decode((await getSecret('batch-a', 'svc-sentry-m0')).body.data).SENTRY_DSN).toBe('https://k0@s/1');
@@ -211,13 +214,13 @@ describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
     await cluster.stopApiserver();
     try {
       const down = await targets.ensureSecrets(items.slice(0, 10));
-      expect(down.every((r) => r.error?.code === ErrorCode.UpstreamUnavailable && r.error.retryable)).toBe(true);
+      expect(down.every((r) => r.error?.code === ErrorCode.ClusterUnavailable && r.error.retryable)).toBe(true);
     } finally {
       await cluster.startApiserver();
     }
   });
 
-  it('reports retryable UpstreamUnavailable while the apiserver is down, and succeeds once it is back', async () => {
+  it('reports retryable ClusterUnavailable while the apiserver is down, and succeeds once it is back', async () => {
     const ref = targets.resolve(tnfood('stag'), { namespace: 'tnfood-stag' })!;
     await cluster.stopApiserver();
     try {
@@ -226,7 +229,11 @@ describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
         () => targets.removeSecret(ref, tnfood('stag')),
         () => targets.rollout(ref, tnfood('stag')),
       ]) {
-        await expect(call()).rejects.toMatchObject({ code: ErrorCode.UpstreamUnavailable, retryable: true });
+        await expect(call()).rejects.toMatchObject({
+          code: ErrorCode.ClusterUnavailable,
+          retryable: true,
+          message: expect.stringMatching(/^Kubernetes apiserver unreachable: .* in namespace tnfood-stag \(cluster "main"\)/),
+        });
       }
       const health = await targets.health();
       expect(health).toEqual([
@@ -243,5 +250,158 @@ describeWithKube('KubeKubernetesTargets on a real apiserver', () => {
     );
     expect(decode((await getSecret('tnfood-stag')).body.data).SENTRY_TRACES_SAMPLE_RATE).toBe('0.75');
     expect((await targets.health()).every((h) => h.up && /v1\.\d+\.\d+/.test(h.detail))).toBe(true);
+  });
+
+  /** Targets over one cluster named `name` whose kubeconfig is the test one with `edit` applied (another token or server). */
+  const targetsWith = (name: string, edit: (kubeconfig: string) => string, requestTimeoutMs = 3000) => {
+    const path = join(cluster.dir, `${name}.kubeconfig`);
+    writeFileSync(path, edit(readFileSync(cluster.kubeconfigPath, 'utf8')));
+    const config = plainToInstance(KubernetesConfig, { kubeconfigs: `${name}=${path}`, requestTimeoutMs }, { exposeDefaultValues: true });
+    return new KubeKubernetesTargets(config, new ClusterRegistry(config));
+  };
+  const apply = async (path: string, body: unknown) => {
+    const r = await cluster.request('POST', path, body);
+    expect([201, 409]).toContain(r.status);
+  };
+
+  it('RBAC that does not allow the write: a terminal ClusterRejected naming the verb, the Secret, the namespace and the verbs needed', async () => {
+    await createNamespace('rbac-limited');
+    await apply('/api/v1/namespaces/rbac-limited/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'limited' } });
+    // May read Secrets, not write them.
+    await apply('/apis/rbac.authorization.k8s.io/v1/namespaces/rbac-limited/roles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'read-secrets' },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }],
+    });
+    await apply('/apis/rbac.authorization.k8s.io/v1/namespaces/rbac-limited/rolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'read-secrets' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read-secrets' },
+      subjects: [{ kind: 'ServiceAccount', name: 'limited', namespace: 'rbac-limited' }],
+    });
+    const tr = await cluster.request('POST', '/api/v1/namespaces/rbac-limited/serviceaccounts/limited/token', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 3600 },
+    });
+    expect(tr.status).toBe(201);
+    const limited = targetsWith('limited', (kc) => kc.replace(`token: ${cluster.token}`, `token: ${tr.body.status.token}`));
+    const ref = limited.resolve(tnfood('stag'), { namespace: 'rbac-limited' })!;
+    const err = await limited.ensureSecret(ref, desired('stag', '1')).catch((e) => e);
+    expect(err).toMatchObject({
+      code: ErrorCode.ClusterRejected,
+      retryable: false,
+      details: expect.objectContaining({ status: 403, namespace: 'rbac-limited' }),
+    });
+    expect(err.message).toMatch(/^Kubernetes refused to apply Secret svc-sentry-default in namespace rbac-limited \(cluster "limited"\) \(403\)/);
+    expect(err.message).toMatch(/cannot patch resource "secrets".*get, list, create, patch and delete Secrets/);
+    expect(err.message).not.toContain(tr.body.status.token);
+    // Nothing was written.
+    expect((await getSecret('rbac-limited')).status).toBe(404);
+  });
+
+  it('an invalid object (422): a terminal ClusterRejected naming the Secret and the namespace', async () => {
+    const ref = targets.resolve(tnfood('stag'), { namespace: 'tnfood-stag' })!;
+    const bad = { ...tnfood('stag'), data: { 'not a valid key!': 'x' } };
+    const err = await targets.ensureSecret({ ...ref, name: 'svc-sentry-invalid' }, bad).catch((e) => e);
+    expect(err).toMatchObject({ code: ErrorCode.ClusterRejected, retryable: false, details: expect.objectContaining({ status: 422 }) });
+    expect(err.message).toMatch(
+      /^Kubernetes refused to apply Secret svc-sentry-invalid in namespace tnfood-stag \(cluster "main"\) \(422\): .*not a valid key/,
+    );
+  });
+
+  it('an admission policy that denies the Secret: a terminal ClusterRejected with the policy message', async () => {
+    await createNamespace('locked');
+    await apply('/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'secrets-frozen' },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] }] },
+        validations: [{ expression: 'false', message: 'Secrets are frozen in this namespace' }],
+      },
+    });
+    await apply('/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: 'secrets-frozen' },
+      spec: {
+        policyName: 'secrets-frozen',
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'locked' } } },
+      },
+    });
+    // The policy takes effect once the apiserver has loaded it: a dry-run create is refused.
+    await waitFor(
+      async () =>
+        (await cluster.request('POST', '/api/v1/namespaces/locked/secrets?dryRun=All', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'probe' } }))
+          .status >= 400,
+      30_000,
+      () => 'the admission policy never took effect',
+    );
+    const ref = targets.resolve(tnfood('stag'), { namespace: 'locked' })!;
+    const err = await targets.ensureSecret(ref, desired('stag', '1')).catch((e) => e);
+    expect(err).toMatchObject({ code: ErrorCode.ClusterRejected, retryable: false, details: expect.objectContaining({ namespace: 'locked' }) });
+    expect([403, 422]).toContain(err.details.status);
+    expect(err.message).toMatch(
+      /^Kubernetes refused to apply Secret svc-sentry-default in namespace locked \(cluster "main"\).*Secrets are frozen in this namespace/,
+    );
+  });
+
+  it('a failing admission webhook (the apiserver answers 500): a retryable ClusterUnavailable', async () => {
+    await createNamespace('webhook-down');
+    await apply('/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'down' },
+      webhooks: [
+        {
+          name: 'down.svc-sentry.test',
+          clientConfig: { url: `https://127.0.0.1:${await freePort()}/validate`, caBundle: Buffer.from(cluster.caPem).toString('base64') },
+          rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] }],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'webhook-down' } },
+          failurePolicy: 'Fail',
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          timeoutSeconds: 2,
+        },
+      ],
+    });
+    const ref = targets.resolve(tnfood('stag'), { namespace: 'webhook-down' })!;
+    let err: any;
+    await waitFor(
+      async () => {
+        err = await targets.ensureSecret(ref, desired('stag', '1')).catch((e) => e);
+        return err?.details?.status === 500;
+      },
+      30_000,
+      () => `the webhook never failed the write: ${err?.code} ${err?.message ?? err}`,
+    );
+    expect(err).toMatchObject({ code: ErrorCode.ClusterUnavailable, retryable: true });
+    expect(err.message).toMatch(
+      /^Kubernetes apiserver answered 500 to apply Secret svc-sentry-default in namespace webhook-down \(cluster "main"\): .*webhook.*; will retry$/,
+    );
+  });
+
+  it('an apiserver that accepts connections and never answers: a retryable ClusterUnavailable after the request timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', ok));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const hung = targetsWith('hung', (kc) => kc.replace(cluster.server, `https://127.0.0.1:${port}`), 500);
+      const ref = hung.resolve(tnfood('stag'), { namespace: 'tnfood-stag' })!;
+      const err = await hung.ensureSecret(ref, desired('stag', '1')).catch((e) => e);
+      expect(err).toMatchObject({ code: ErrorCode.ClusterUnavailable, retryable: true, details: expect.objectContaining({ reason: 'timeout' }) });
+      expect(err.message).toMatch(
+        /^Kubernetes apiserver did not answer: get Secret svc-sentry-default in namespace tnfood-stag \(cluster "hung"\) took longer than 500 ms/,
+      );
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((ok) => silent.close(ok));
+    }
   });
 });
