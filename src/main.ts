@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import pino from 'pino';
 import { join } from 'node:path';
 import { createApp, encryptionKeyFor } from './bootstrap';
+import { resolvePlans } from './catalog/resolve-plans';
 import { ConfigError, loadConfig } from './config/load-config';
 import { runMigrations } from './database/database';
 import { checkEncryptionKey, EncryptionKeyMismatch } from './database/encryption-canary';
@@ -17,6 +18,9 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    // Plans asking for what their upstream cannot do are refused at start like any other bad value.
+    const { problems } = resolvePlans(config);
+    if (problems.length) throw new ConfigError(problems);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { KubeKubernetesTargets } from '../../src/kubernetes/kube-kubernetes-targets';
 import { SecretBatchItem } from '../../src/kubernetes/kubernetes-targets.port';
-import { KubernetesConfig } from '../../src/kubernetes/kubernetes.config';
+import { KubernetesConfig } from '../../src/config/kubernetes.config';
 import { mapPool } from '../../src/kubernetes/map-pool';
 import { secretApplyBody } from '../../src/kubernetes/secret-manifest';
 import { binPath, ensureKubeBinaries } from '../../test/harness/kube/binaries';

@@ -1,4 +1,4 @@
-import { EnvNumber, EnvList } from '../config/env-transforms';
+import { EnvNumber, EnvList } from './env-transforms';
 import { IsArray, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 /** BlueKing PaaS 3.0 remote-service protocol (`bkpaas:` in the YAML file, plus env vars). */

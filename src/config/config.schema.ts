@@ -16,9 +16,9 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { KubernetesConfig } from '../kubernetes/kubernetes.config';
-import { BkpaasConfig } from '../bkpaas/bkpaas.config';
-import { OsbConfig } from '../osb/osb.config';
+import { KubernetesConfig } from './kubernetes.config';
+import { BkpaasConfig } from './bkpaas.config';
+import { OsbConfig } from './osb.config';
 
 /** The validated configuration of svc-sentry: YAML (SVC_SENTRY_CONFIG) merged with environment variables. */
 

@@ -1,4 +1,4 @@
-import { EnvBool, EnvNumber } from '../config/env-transforms';
+import { EnvBool, EnvNumber } from './env-transforms';
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 

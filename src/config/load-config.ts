@@ -3,10 +3,9 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { AppConfig } from './config.schema';
-import { checkKubernetesConfig, KUBERNETES_ENV_VARS } from '../kubernetes/kubernetes.config';
-import { BKPAAS_ENV_VARS } from '../bkpaas/bkpaas.config';
-import { OSB_ENV_VARS } from '../osb/osb.config';
-import { resolvePlans } from '../catalog/resolve-plans';
+import { checkKubernetesConfig, KUBERNETES_ENV_VARS } from './kubernetes.config';
+import { BKPAAS_ENV_VARS } from './bkpaas.config';
+import { OSB_ENV_VARS } from './osb.config';
 import { defaultUpstreamName } from './upstream-defaults';
 
 export { defaultUpstreamName };
@@ -133,8 +132,8 @@ function crossCheck(c: AppConfig): string[] {
       if (typeof r !== 'number' || r < 0 || r > 1) problems.push(`plans.${p.name}.envs.${env}.tracesSampleRate: must be a number in [0, 1]`);
     }
   }
-  // A plan asking for what its upstream cannot do (delete on Bugsink, legacy DSN on GlitchTip, …).
-  if (problems.length === 0) problems.push(...resolvePlans(c).problems);
+  // A plan asking for what its upstream cannot do (delete on Bugsink, legacy DSN on GlitchTip, …) is the
+  // catalog's check (CatalogService, src/catalog/resolve-plans.ts): config sits below every feature and imports none.
   problems.push(...checkKubernetesConfig(c.kubernetes));
   return problems;
 }

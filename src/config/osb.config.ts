@@ -1,4 +1,4 @@
-import { EnvNumber } from '../config/env-transforms';
+import { EnvNumber } from './env-transforms';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Open Service Broker API (`osb:` in the YAML file, plus env vars). Without a password every request gets 401. */

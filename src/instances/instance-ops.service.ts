@@ -4,7 +4,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { isDnsLabel, ownedKeyName } from '../common/names';
 import { CatalogService } from '../catalog/catalog.service';
 import { metrics } from '../metrics/metrics';
-import { openDsn } from '../reconcile/sealed-dsn';
+import { openDsn } from './sealed-dsn';
 import { InstanceStore, ModuleTx } from './instance-store';
 import { Caller, normalizeEmails } from './instances.service';
 import { Dsn, Instance, Key, Operation, TargetRequest } from './model';

@@ -4,7 +4,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
 import { isDnsLabel } from '../common/names';
 import { CatalogService } from '../catalog/catalog.service';
 import { metrics } from '../metrics/metrics';
-import { openDsn } from '../reconcile/sealed-dsn';
+import { openDsn } from './sealed-dsn';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { InstanceStore, Page } from './instance-store';
 import { Attachment, Instance, InstanceState, Operation, Protocol, SecretLocation, TargetRequest } from './model';

@@ -1,5 +1,5 @@
 import { SecretBox } from '../common/crypto';
-import { Dsn } from '../instances/model';
+import { Dsn } from './model';
 
 /** DSNs are stored sealed (AES-GCM) because the legacy form carries the key's secret. */
 export const sealDsn = (box: SecretBox, dsn: Dsn): string => box.seal(JSON.stringify(dsn));

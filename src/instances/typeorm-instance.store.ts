@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { ReconcileQueue, SqlExecutor } from '../reconcile/reconcile-queue';
+import { ReconcileQueue, SqlExecutor } from './reconcile-queue.port';
 import { AttachmentEntity, InstanceEntity, KeyEntity, OperationEntity } from './entities';
 import { InstanceStore, ModuleTx, Page } from './instance-store';
 import { Attachment, Instance, Key, Operation, OperationState, Protocol } from './model';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { ErrorCode } from '../common/domain-error';
 import { ClusterRegistry } from './cluster-registry';
-import { KubernetesConfig } from './kubernetes.config';
+import { KubernetesConfig } from '../config/kubernetes.config';
 
 const registry = (raw: Record<string, unknown>) => new ClusterRegistry(plainToInstance(KubernetesConfig, raw, { exposeDefaultValues: true }));
 

@@ -2,7 +2,7 @@ import { Agent, AgentOptions } from 'node:https';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { K8s, k8s } from './client-node';
 import { toDomainError, withTimeout } from './kube-errors';
-import { ClusterConfig, effectiveClusters, KubernetesConfig } from './kubernetes.config';
+import { ClusterConfig, effectiveClusters, KubernetesConfig } from '../config/kubernetes.config';
 
 /** API clients of one configured cluster (built lazily, kept for the life of the process). */
 export interface ClusterClients {

@@ -1,13 +1,5 @@
-/** Something that runs SQL inside the caller's transaction (pg-boss's `db` option). */
-export interface SqlExecutor {
-  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
-}
-
-/** Port: durable requests to converge instances. */
-export abstract class ReconcileQueue {
-  /** Enqueues one reconcile job per instance; at most one waits per instance. With `db`, inside that transaction. */
-  abstract enqueue(instanceIds: string[], db?: SqlExecutor): Promise<void>;
-}
+// The queue port sits with the instance store, which enqueues inside its transaction.
+export { ReconcileQueue, SqlExecutor } from '../instances/reconcile-queue.port';
 
 /** Port: mutual exclusion per instance across workers and replicas. */
 export abstract class InstanceLocks {

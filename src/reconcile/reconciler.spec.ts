@@ -2,7 +2,7 @@ import { FakeKubernetesTargets } from '../kubernetes/fake-kubernetes-targets';
 import { OperationSettler } from './operation-settler';
 import { Reconciler } from './reconciler';
 import { SecretSweep } from './secret-sweep';
-import { openDsn } from './sealed-dsn';
+import { openDsn } from '../instances/sealed-dsn';
 import { NoLocks, reconcileFixture } from '../../test/fakes/reconcile-fixture';
 
 function setup(yaml: Record<string, string> = {}) {

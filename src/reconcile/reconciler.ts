@@ -13,7 +13,7 @@ import { OperationSettler } from './operation-settler';
 import { LockLost } from './pg-instance-locks';
 import { InstanceLocks } from './reconcile-queue';
 import { desiredSecret } from './secret-data';
-import { openDsn, sealDsn } from './sealed-dsn';
+import { openDsn, sealDsn } from '../instances/sealed-dsn';
 
 export type ReconcileOutcome = 'ready' | 'disabled' | 'failed' | 'retry' | 'busy' | 'gone';
 

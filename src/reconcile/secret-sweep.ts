@@ -3,7 +3,7 @@ import { CatalogService } from '../catalog/catalog.service';
 import { InstanceStore } from '../instances/instance-store';
 import { KubernetesTargets, SecretBatchItem } from '../kubernetes/kubernetes-targets.port';
 import { desiredSecret } from './secret-data';
-import { openDsn } from './sealed-dsn';
+import { openDsn } from '../instances/sealed-dsn';
 
 /**
  * The Kubernetes half of a resync as one sweep: every ready environment's Secret is compared with

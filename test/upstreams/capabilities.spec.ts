@@ -2,7 +2,7 @@ import { CatalogService } from '../../src/catalog/catalog.service';
 import { ConfigError, loadConfig } from '../../src/config/load-config';
 import { configFile } from './support';
 
-/** Issue 13: a plan asking for what its upstream cannot do is refused when the config loads, with a clear message. */
+/** Issue 13: a plan asking for what its upstream cannot do is refused at start, right after the config loads, with a clear message. */
 describe('plans vs upstream capabilities (start-up check)', () => {
   const upstreams = [
     { name: 'saas', kind: 'sentry', url: 'https://sentry.example', token: 't0ken-sentry', org: 'acme' },
@@ -12,7 +12,10 @@ describe('plans vs upstream capabilities (start-up check)', () => {
   const load = (content: Record<string, unknown>) => {
     const f = configFile(content);
     try {
-      return loadConfig({ SVC_SENTRY_CONFIG: f.path });
+      const config = loadConfig({ SVC_SENTRY_CONFIG: f.path });
+      // Start-up (main.ts) refuses plans that ask for what their upstream cannot do, right after the config loads.
+      new CatalogService(config);
+      return config;
     } finally {
       f.remove();
     }
