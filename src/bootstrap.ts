@@ -6,6 +6,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { join } from 'node:path';
 import { AppModule, Runtime } from './app.module';
 import { buildOpenApi } from './api/openapi';
@@ -15,15 +16,18 @@ import { DEFAULT_LIMITS } from './legacy-migration/io/limits';
 import { validationPipe } from './api/validation';
 import { BkpaasModule } from './bkpaas/bkpaas.module';
 import { AppConfig } from './config/config.schema';
-import { InstancesEnabledTargets } from './kubernetes/instances-enabled-targets';
 import { KubernetesModule } from './kubernetes/kubernetes.module';
+import { PgEnabledTargets } from './instances/pg-enabled-targets';
 import { LegacyMigrationModule } from './legacy-migration/legacy-migration.module';
 import { OsbModule } from './osb/osb.module';
 
 /** The feature modules mounted beside the REST API: Kubernetes (Secrets, webhook), the platform protocols, legacy migration. */
 export function featureModules(config: AppConfig): Array<Type<unknown> | DynamicModule> {
   return [
-    KubernetesModule.forRoot({ config: { useFactory: () => config.kubernetes }, enabledTargets: { useClass: InstancesEnabledTargets } }),
+    KubernetesModule.forRoot({
+      config: { useFactory: () => config.kubernetes },
+      enabledTargets: { useFactory: (ds: DataSource) => new PgEnabledTargets(ds), inject: [DataSource] },
+    }),
     BkpaasModule.forRoot(config.bkpaas.prefix),
     OsbModule,
     LegacyMigrationModule,

@@ -1,4 +1,4 @@
-import { Counter, Histogram, register } from 'prom-client';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
 
 /** Prometheus metrics of the Kubernetes part, on prom-client's default registry (idempotent registration). */
 function counter(name: string, help: string, labelNames: string[]): Counter<string> {
@@ -31,3 +31,22 @@ export const webhookDuration: Histogram<string> =
 export const enabledViewRefreshes = counter('svc_sentry_webhook_view_refreshes_total', 'Refreshes of the in-memory view of enabled targets, by outcome', [
   'outcome',
 ]);
+
+function gauge(name: string, help: string): Gauge<string> {
+  return (register.getSingleMetric(name) as Gauge<string>) ?? new Gauge({ name, help });
+}
+
+export const enabledViewReloads = counter(
+  'svc_sentry_webhook_view_reloads_total',
+  'Full loads of the webhook view: at start, after the change feed reconnected, or polls of a source without a feed',
+  ['reason'],
+);
+
+export const enabledViewChanges = counter('svc_sentry_webhook_view_changes_total', 'Changed instances re-read into the webhook view, by outcome', ['outcome']);
+
+export const enabledViewStale = gauge(
+  'svc_sentry_webhook_view_stale',
+  '1 while the webhook view may miss changes (its change feed is down or its last load failed), else 0',
+);
+
+export const enabledViewSize = gauge('svc_sentry_webhook_view_targets', 'Enabled targets in the webhook view');

@@ -12,7 +12,7 @@ export interface KubernetesModuleOptions {
   imports?: ModuleMetadata['imports'];
   /** Where the Kubernetes config comes from, e.g. `{ useFactory: (c: AppConfig) => c.kubernetes, inject: [AppConfig] }`. */
   config: { useFactory: (...args: any[]) => KubernetesConfig | Promise<KubernetesConfig>; inject?: any[] };
-  /** The EnabledTargetsSource implementation (over the instances table in the app; an array in tests). */
+  /** The EnabledTargetsSource implementation (the instances table with its change feed in the app; an array in tests). */
   enabledTargets: Omit<Provider, 'provide'> &
     ({ useClass: any } | { useFactory: (...a: any[]) => any; inject?: any[] } | { useValue: any } | { useExisting: any });
 }
@@ -20,10 +20,21 @@ export interface KubernetesModuleOptions {
 /** /readyz contributor: one entry per configured cluster, `{ name: 'cluster:<name>', up, detail }`. */
 @Injectable()
 export class KubernetesReadiness {
-  constructor(private readonly registry: ClusterRegistry) {}
+  constructor(
+    private readonly registry: ClusterRegistry,
+    @Inject(KUBERNETES_CONFIG) private readonly config: KubernetesConfig,
+    private readonly view: EnabledTargetsView,
+  ) {}
 
-  check(): Promise<ClusterHealth[]> {
-    return this.registry.health();
+  /** The clusters, and with the webhook on `webhookView`: down while the view may miss changes (its change feed is down). */
+  async check(): Promise<ClusterHealth[]> {
+    const clusters = await this.registry.health();
+    if (!this.config.webhook.enabled) return clusters;
+    const stale = this.view.stale;
+    const view = stale
+      ? { name: 'webhookView', up: false, detail: `stale since ${stale.since.toISOString()}: ${stale.reason}` }
+      : { name: 'webhookView', up: true, detail: `${this.view.size} enabled target(s)` };
+    return [...clusters, view];
   }
 }
 
@@ -46,8 +57,7 @@ export class WebhookLifecycle implements OnModuleInit, OnModuleDestroy, OnApplic
   async onModuleInit(): Promise<void> {
     const w = this.config.webhook;
     if (!w.enabled) return;
-    await this.view.refreshNow();
-    this.view.start();
+    await this.view.start();
     const keys = labelKeys(this.config);
     this.server = new WebhookServer({
       host: w.host,
@@ -61,7 +71,7 @@ export class WebhookLifecycle implements OnModuleInit, OnModuleDestroy, OnApplic
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.view.stop();
+    await this.view.stop();
     await this.server?.stop();
     this.server = undefined;
   }
@@ -98,7 +108,7 @@ export class KubernetesModule {
       {
         provide: EnabledTargetsView,
         inject: [KUBERNETES_CONFIG, EnabledTargetsSource],
-        useFactory: (c: KubernetesConfig, s: EnabledTargetsSource) => new EnabledTargetsView(s, c.webhook.refreshSeconds * 1000),
+        useFactory: (c: KubernetesConfig, s: EnabledTargetsSource) => new EnabledTargetsView(s, { intervalMs: c.webhook.refreshSeconds * 1000 }),
       },
       KubernetesReadiness,
       WebhookLifecycle,

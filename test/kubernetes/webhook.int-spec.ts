@@ -119,7 +119,10 @@ describeWithKube('admission webhook on a real apiserver', () => {
   });
 
   it('reports each configured cluster for /readyz', async () => {
-    expect(await app.get(KubernetesReadiness).check()).toEqual([{ name: 'cluster:main', up: true, detail: expect.stringContaining(cluster.version) }]);
+    expect(await app.get(KubernetesReadiness).check()).toEqual([
+      { name: 'cluster:main', up: true, detail: expect.stringContaining(cluster.version) },
+      { name: 'webhookView', up: true, detail: expect.stringMatching(/enabled target/) },
+    ]);
   });
 
   it('fails open: with the webhook server stopped, Pods are still created (failurePolicy Ignore)', async () => {
