@@ -33,4 +33,26 @@ describe('svc-sentry CLI process', () => {
     // npm test builds first, so dist/ is fresh and nothing is rebuilt; after an edit the one line says why it builds.
     expect(r.stderr.replace(/^svc-sentry: building dist\/ \(missing or older than src\/\)…\n/, '')).toBe('');
   });
+
+  it('a batch whose table outgrows the pipe, read by `head -1`: exits 0 with nothing on stderr (EPIPE is quiet)', () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = require('node:fs') as typeof import('node:fs');
+    const { tmpdir } = require('node:os') as typeof import('node:os');
+    const apps = mkdtempSync(join(tmpdir(), 'svc-sentry-epipe-'));
+    try {
+      // 1500 apps of an unknown layout: a table of ~150 KB, more than a pipe holds, so the writer meets the closed pipe.
+      for (let i = 0; i < 1500; i++) {
+        mkdirSync(join(apps, `app-${i}`));
+        writeFileSync(join(apps, `app-${i}`, 'README'), 'x\n');
+      }
+      const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" bin/svc-sentry.js migrate-legacy --batch "${apps}" --dry-run | head -1`], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      expect(r.stdout).toMatch(/^app\s+layout\s+status\s+edits\s+conflicts\s+message\n$/);
+      expect(r.stderr.replace(/^svc-sentry: building dist\/ \(missing or older than src\/\)…\n/, '')).toBe('');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(apps, { recursive: true, force: true });
+    }
+  });
 });

@@ -46,10 +46,14 @@ export function runBatch(dir: string, options: RunOptions, onProgress?: (done: n
   return rows;
 }
 
+/** A dry run changed nothing: its table says what it would do. */
+const DRY_RUN_STATUS: Partial<Record<BatchRow['status'], string>> = { patched: 'would patch', reverted: 'would revert' };
+
 /** Plain-text summary table plus totals per status. */
-export function summaryTable(rows: BatchRow[]): string {
+export function summaryTable(rows: BatchRow[], opts: { dryRun?: boolean } = {}): string {
   const head = ['app', 'layout', 'status', 'edits', 'conflicts', 'message'];
-  const cells = rows.map((r) => [r.app, r.layout, r.status, String(r.edits), String(r.conflicts), r.message ?? '']);
+  const shown = (s: BatchRow['status']) => (opts.dryRun ? (DRY_RUN_STATUS[s] ?? s) : s);
+  const cells = rows.map((r) => [r.app, r.layout, shown(r.status), String(r.edits), String(r.conflicts), r.message ?? '']);
   const widths = head.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((c) => c[i].length))));
   const fmt = (c: string[]) =>
     c
@@ -57,7 +61,7 @@ export function summaryTable(rows: BatchRow[]): string {
       .join('  ')
       .trimEnd();
   const totals = new Map<string, number>();
-  for (const r of rows) totals.set(r.status, (totals.get(r.status) ?? 0) + 1);
+  for (const r of rows) totals.set(shown(r.status), (totals.get(shown(r.status)) ?? 0) + 1);
   return (
     [
       fmt(head),

@@ -101,6 +101,20 @@ describe('svc-sentry migrate-legacy', () => {
     expect(existsSync(join(apps, 'zipped.patched.zip'))).toBe(true);
   });
 
+  it('--batch --dry-run says "would patch" in the table and the totals, and writes nothing', () => {
+    const apps = join(work, 'apps');
+    for (const n of ['bk-legacy-django', 'flask-app', 'blueapps-1.0.17']) copy(n, join('apps', n));
+    const before = readFileSync(join(apps, 'bk-legacy-django', 'settings.py'));
+    const r = cli(['--batch', apps, '--sdk', 'raven', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/bk-legacy-django\s+bk-legacy-django\s+would patch\s+3\s+0/);
+    expect(r.out).toMatch(/blueapps-1\.0\.17\s+blueapps\s+nothing-to-do\s+0/);
+    expect(r.out).not.toMatch(/\bpatched\b/);
+    expect(r.out).toMatch(/^3 app\(s\): 2 would patch, 1 nothing-to-do$/m);
+    expect(r.out).toMatch(/^Dry run: nothing was written\.$/m);
+    expect(readFileSync(join(apps, 'bk-legacy-django', 'settings.py'))).toEqual(before);
+  });
+
   it('needs exactly one of <target> and --batch', () => {
     expect(cli([]).code).toBe(2);
     expect(cli(['x', '--batch', 'y']).code).toBe(2);

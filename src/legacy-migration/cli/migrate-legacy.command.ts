@@ -91,7 +91,7 @@ function batch(dir: string, run: Parameters<typeof runBatch>[1], opts: Opts, io:
     });
     bar?.stop();
     if (opts.json) io.out(JSON.stringify({ batch: dir, apps: rows }, null, 2) + '\n');
-    else io.out(summaryTable(rows) + (opts.dryRun ? 'Dry run: nothing was written.\n' : ''));
+    else io.out(summaryTable(rows, { dryRun: opts.dryRun }) + (opts.dryRun ? 'Dry run: nothing was written.\n' : ''));
     if (rows.some((r) => r.status === 'failed')) return EXIT.failed;
     return rows.some((r) => r.status === 'refused') ? EXIT.refused : EXIT.ok;
   } catch (e) {
