@@ -1,12 +1,9 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { MonitoringController } from './api/monitoring.controller';
-import { MonitoringListController } from './api/monitoring-list.controller';
-import { OperationsController } from './api/operations.controller';
+import { ApiModule } from './api/api.module';
 import { CatalogService } from './catalog/catalog.service';
 import { BearerTokenGuard } from './common/auth/bearer-token.guard';
 import { SecretBox } from './common/crypto';
@@ -14,20 +11,9 @@ import { REDACT_PATHS, scrub } from './common/redact';
 import { AppConfig } from './config/config.schema';
 import { dataSourceOptions } from './database/database';
 import { HealthController } from './health/health.controller';
-import { InstanceStore } from './instances/instance-store';
-import { InstancesService } from './instances/instances.service';
-import { ModuleDirectory } from './instances/module-directory';
-import { TypeormModuleDirectory } from './instances/typeorm-module-directory';
-import { TypeormInstanceStore } from './instances/typeorm-instance.store';
-import { KubernetesTargets } from './kubernetes/kubernetes-targets.port';
+import { InstancesModule } from './instances/instances.module';
 import { MetricsController } from './metrics/metrics.controller';
-import { OperationSettler } from './reconcile/operation-settler';
-import { PgBossQueue } from './reconcile/pg-boss.queue';
-import { PgInstanceLocks } from './reconcile/pg-instance-locks';
-import { ReconcileWorker } from './reconcile/reconcile.worker';
-import { InstanceLocks, ReconcileQueue } from './reconcile/reconcile-queue';
-import { Reconciler } from './reconcile/reconciler';
-import { SecretSweep } from './reconcile/secret-sweep';
+import { ReconcileModule, ReconcileQueueModule } from './reconcile/reconcile.module';
 import { UpstreamRegistry } from './upstreams/upstream-registry';
 import { WebModule } from './web/web.controller';
 
@@ -40,6 +26,30 @@ export interface Runtime {
   imports?: Array<Type<unknown> | DynamicModule>;
 }
 
+/** What every module may inject: the config, the credential box, the plan catalog, the upstreams and the REST guard. */
+@Module({})
+class CoreModule {
+  static forRoot(rt: Runtime): DynamicModule {
+    return {
+      module: CoreModule,
+      global: true,
+      providers: [
+        { provide: AppConfig, useValue: rt.config },
+        { provide: SecretBox, useValue: new SecretBox(rt.encryptionKey) },
+        CatalogService,
+        { provide: UpstreamRegistry, useFactory: (c: AppConfig) => new UpstreamRegistry(c), inject: [AppConfig] },
+        BearerTokenGuard,
+      ],
+      exports: [AppConfig, SecretBox, CatalogService, UpstreamRegistry, BearerTokenGuard],
+    };
+  }
+}
+
+/**
+ * The application: logging, the database, the core providers, the job queue, the instances domain, reconciliation,
+ * the REST API, health and metrics, plus the feature modules in `rt.imports` (Kubernetes, the platform protocols,
+ * legacy migration), which import InstancesModule themselves.
+ */
 @Module({})
 export class AppModule {
   static forRoot(rt: Runtime): DynamicModule {
@@ -47,7 +57,6 @@ export class AppModule {
     const secrets = [...config.apiTokens, ...config.upstreams.map((u) => u.token), rt.encryptionKey];
     return {
       module: AppModule,
-      global: true,
       imports: [
         LoggerModule.forRoot({
           pinoHttp: {
@@ -68,66 +77,15 @@ export class AppModule {
         }),
         TypeOrmModule.forRoot(dataSourceOptions(rt.databaseUrl)),
         TerminusModule,
+        CoreModule.forRoot(rt),
+        ReconcileQueueModule.forRoot(rt),
+        InstancesModule,
+        ReconcileModule.forRoot(rt),
+        ApiModule,
         WebModule,
         ...(rt.imports ?? []),
       ],
-      controllers: [MonitoringController, MonitoringListController, OperationsController, HealthController, MetricsController],
-      providers: [
-        { provide: AppConfig, useValue: config },
-        { provide: SecretBox, useValue: new SecretBox(rt.encryptionKey) },
-        CatalogService,
-        { provide: UpstreamRegistry, useFactory: (c: AppConfig) => new UpstreamRegistry(c), inject: [AppConfig] },
-        {
-          provide: PgBossQueue,
-          useFactory: (log: PinoLogger) =>
-            new PgBossQueue(rt.databaseUrl, config.reconcile, {
-              supervise: config.role !== 'api',
-              // Message and code only: a pg error carries its client (and with it the connection settings).
-              onError: (e) => log.warn({ code: (e as { code?: string }).code }, `job queue error: ${e.message}`),
-            }),
-          inject: [PinoLogger],
-        },
-        { provide: ReconcileQueue, useExisting: PgBossQueue },
-        { provide: InstanceLocks, useFactory: () => new PgInstanceLocks(rt.databaseUrl, config.reconcile.concurrency + 2) },
-        { provide: InstanceStore, useFactory: (ds: DataSource, q: ReconcileQueue) => new TypeormInstanceStore(ds, q), inject: [DataSource, ReconcileQueue] },
-        { provide: OperationSettler, useFactory: (s: InstanceStore) => new OperationSettler(s), inject: [InstanceStore] },
-        {
-          provide: Reconciler,
-          useFactory: (
-            s: InstanceStore,
-            u: UpstreamRegistry,
-            c: CatalogService,
-            b: SecretBox,
-            l: InstanceLocks,
-            k: KubernetesTargets | null,
-            o: OperationSettler,
-            log: PinoLogger,
-          ) => {
-            log.setContext('reconciler');
-            return new Reconciler(s, u, c, b, l, k, o, log);
-          },
-          inject: [
-            InstanceStore,
-            UpstreamRegistry,
-            CatalogService,
-            SecretBox,
-            InstanceLocks,
-            { token: KubernetesTargets, optional: true },
-            OperationSettler,
-            PinoLogger,
-          ],
-        },
-        {
-          provide: SecretSweep,
-          useFactory: (s: InstanceStore, c: CatalogService, b: SecretBox, k: KubernetesTargets | null) => new SecretSweep(s, c, b, k),
-          inject: [InstanceStore, CatalogService, SecretBox, { token: KubernetesTargets, optional: true }],
-        },
-        { provide: ModuleDirectory, useFactory: (ds: DataSource) => new TypeormModuleDirectory(ds), inject: [DataSource] },
-        InstancesService,
-        BearerTokenGuard,
-        ReconcileWorker,
-      ],
-      exports: [AppConfig, SecretBox, CatalogService, UpstreamRegistry, InstanceStore, InstancesService, BearerTokenGuard, ReconcileQueue, PgBossQueue],
+      controllers: [HealthController, MetricsController],
     };
   }
 }

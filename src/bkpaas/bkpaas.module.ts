@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { HttpAdapterHost, RouterModule } from '@nestjs/core';
 import { mountProtocolJson } from '../common/protocol-json';
 import { AppConfig } from '../config/config.schema';
-import { InstanceOpsService } from '../instances/instance-ops.service';
+import { InstancesModule } from '../instances/instances.module';
 import { BkpaasAuthGuard } from './bkpaas-auth.guard';
 import { BkpaasCatalog } from './bkpaas-catalog';
 import { bkError } from './bkpaas-error.filter';
@@ -37,9 +37,9 @@ export class BkpaasModule {
   static forRoot(prefix: string): DynamicModule {
     return {
       module: BkpaasModule,
-      imports: [RouterModule.register([{ path: prefix.replace(/^\/+|\/+$/g, ''), module: BkpaasModule }])],
+      imports: [RouterModule.register([{ path: prefix.replace(/^\/+|\/+$/g, ''), module: BkpaasModule }]), InstancesModule],
       controllers: [BkpaasController],
-      providers: [InstanceOpsService, BkpaasRecords, BkpaasCatalog, BkpaasService, BkpaasAuthGuard],
+      providers: [BkpaasRecords, BkpaasCatalog, BkpaasService, BkpaasAuthGuard],
     };
   }
 }

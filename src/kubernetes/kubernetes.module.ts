@@ -115,6 +115,8 @@ export class KubernetesModule {
     ];
     return {
       module: KubernetesModule,
+      // Global: the reconciler, /readyz and the REST API take the KubernetesTargets port where it is mounted.
+      global: true,
       imports: opts.imports ?? [],
       providers,
       exports: [KUBERNETES_CONFIG, KubernetesTargets, EnabledTargetsView, KubernetesReadiness, ClusterRegistry, WebhookLifecycle],

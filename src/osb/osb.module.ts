@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Response } from 'express';
 import { mountProtocolJson } from '../common/protocol-json';
 import { AppConfig } from '../config/config.schema';
-import { InstanceOpsService } from '../instances/instance-ops.service';
+import { InstancesModule } from '../instances/instances.module';
 import { OsbGuard, preflight } from './osb-auth';
 import { OsbBindingsService } from './osb-bindings.service';
 import { osbAnswer } from './osb-error.filter';
@@ -12,8 +12,9 @@ import { OsbController } from './osb.controller';
 
 /** Open Service Broker API under /v2/ (Basic auth from SVC_SENTRY_OSB_USERNAME / SVC_SENTRY_OSB_PASSWORD). */
 @Module({
+  imports: [InstancesModule],
   controllers: [OsbController],
-  providers: [InstanceOpsService, OsbInstancesService, OsbBindingsService, OsbGuard],
+  providers: [OsbInstancesService, OsbBindingsService, OsbGuard],
 })
 export class OsbModule {
   constructor(host: HttpAdapterHost, config: AppConfig) {
