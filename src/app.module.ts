@@ -76,7 +76,8 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRoot(dataSourceOptions(rt.databaseUrl)),
-        TerminusModule,
+        // /readyz logs readiness itself, once per change (HealthController); terminus would log an error per failing probe.
+        TerminusModule.forRoot({ logger: false }),
         CoreModule.forRoot(rt),
         ReconcileQueueModule.forRoot(rt),
         InstancesModule,

@@ -20,6 +20,7 @@ import { KubernetesModule } from './kubernetes/kubernetes.module';
 import { PgEnabledTargets } from './instances/pg-enabled-targets';
 import { LegacyMigrationModule } from './legacy-migration/legacy-migration.module';
 import { OsbModule } from './osb/osb.module';
+import { QuietStartupLogger } from './startup-log';
 
 /** The feature modules mounted beside the REST API: Kubernetes (Secrets, webhook), the platform protocols, legacy migration. */
 export function featureModules(config: AppConfig): Array<Type<unknown> | DynamicModule> {
@@ -50,7 +51,8 @@ export async function createApp(rt: Runtime, opts: { logger?: boolean } = {}): P
   });
   // JSON bodies (1 MB max); parse failures become problem+json (MalformedJson) instead of Nest's generic 400.
   app.use(json({ limit: '1mb', type: ['application/json', 'application/*+json'] }), bodyParserProblems);
-  app.useLogger(app.get(Logger));
+  // Nest's module wiring and route mapping at debug: main.ts prints one summary line at info.
+  app.useLogger(new QuietStartupLogger(app.get(Logger)));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(validationPipe);
   app.getHttpAdapter().getInstance().disable('x-powered-by');

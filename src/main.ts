@@ -8,6 +8,7 @@ import { runMigrations } from './database/database';
 import { checkEncryptionKey, EncryptionKeyMismatch } from './database/encryption-canary';
 import type { EmbeddedPostgresHandle } from './database/embedded-postgres';
 import { migrateRole } from './migrate';
+import { startupSummary } from './startup-log';
 
 /**
  * svc-sentry: roles `api` (HTTP only), `worker` (reconcile jobs + health), `all` (default) or `migrate` (apply the migrations, exit).
@@ -35,13 +36,12 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     embedded = await loadEmbeddedPostgres().startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), log: (l) => log.debug({ postgres: l }) });
     databaseUrl = embedded.url;
-    log.warn(
-      `DATABASE_URL is not set: running an embedded PostgreSQL with its data in ${embedded.dataDir}, on 127.0.0.1:${embedded.port} ` +
-        `(connect: psql -h 127.0.0.1 -p ${embedded.port} -U svc_sentry svc_sentry)`,
-    );
+    // Its port and how to connect are in the summary line after listen.
+    log.debug(`DATABASE_URL is not set: running an embedded PostgreSQL with its data in ${embedded.dataDir}`);
   }
   const encryptionKey = encryptionKeyFor(config.encryptionKey, config.dataDir, (m) => log.warn(m));
-  for (const m of await runMigrations(databaseUrl)) log.info(`schema: ${m}`);
+  const migrations = await runMigrations(databaseUrl);
+  for (const m of migrations) log.debug(`schema: ${m}`);
   try {
     await checkEncryptionKey(databaseUrl, encryptionKey);
   } catch (e) {
@@ -50,15 +50,11 @@ async function main(): Promise<void> {
     await embedded?.stop();
     process.exit(2);
   }
-  if (!config.upstreams.length)
-    log.warn('no upstream configured: set SVC_SENTRY_UPSTREAM_URL, SVC_SENTRY_UPSTREAM_TOKEN and SVC_SENTRY_UPSTREAM_ORG; toggles will fail until then');
-  if (!config.apiTokens.length) log.warn('SVC_SENTRY_API_TOKENS is not set: the REST API rejects every request');
 
   const app = await createApp({ config, databaseUrl, encryptionKey });
   await app.listen(config.port, config.host);
-  log.info(
-    `svc-sentry (${config.role}) listening on http://${config.host}:${config.port} — REST API /api/v1, docs /docs, health /healthz /readyz, metrics /metrics`,
-  );
+  // One line says where it listens, which database, and what is not configured (with the settings to set).
+  log.info(startupSummary({ config, embedded, databaseUrl: config.databaseUrl, migrations }));
   // Graceful stop, in order: the app (HTTP, then the worker: no new jobs, running passes finish, the
   // queue closes, then the pools), then the embedded PostgreSQL, then one line `stopped` and exit 0.
   let stopping = false;
@@ -96,6 +92,7 @@ function loadEmbeddedPostgres(): typeof import('./database/embedded-postgres') {
     console.error('DATABASE_URL is not set and the embedded PostgreSQL is not installed here (the container image leaves it out): set DATABASE_URL');
     process.exit(2);
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily: only without DATABASE_URL, and absent from the image
   return require('./database/embedded-postgres') as typeof import('./database/embedded-postgres');
 }
 

@@ -1,6 +1,6 @@
-import { Controller, Get, Optional } from '@nestjs/common';
+import { Controller, Get, Logger, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { KubernetesReadiness } from '../kubernetes/kubernetes.module';
 import { PgBossQueue, RECONCILE_QUEUE } from '../reconcile/pg-boss.queue';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
@@ -12,6 +12,9 @@ const UPSTREAM_CACHE_MS = 10_000;
 @Controller()
 export class HealthController {
   private upstreamCache = new Map<string, { at: number; result: HealthIndicatorResult }>();
+  private readonly log = new Logger('Readiness');
+  /** What the last /readyz answered: `ready`, or the names of the checks that were down. */
+  private lastReadiness?: string;
 
   constructor(
     private readonly health: HealthCheckService,
@@ -30,7 +33,34 @@ export class HealthController {
 
   @Get('readyz')
   @HealthCheck()
-  ready() {
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      const result = await this.readiness();
+      this.noteReadiness(result);
+      return result;
+    } catch (e) {
+      if (e instanceof ServiceUnavailableException) this.noteReadiness(e.getResponse() as HealthCheckResult);
+      throw e;
+    }
+  }
+
+  /**
+   * Logs readiness when it changes, not per probe (an orchestrator probes every few seconds): `ready` at info,
+   * `not ready` as a warning naming what is down (a 503 is the process reporting a dependency, not its own error).
+   * A change of what is down counts as a change.
+   */
+  private noteReadiness(result: HealthCheckResult | undefined): void {
+    const down = Object.entries(result?.error ?? result?.details ?? {})
+      .filter(([, v]) => v?.status !== 'up')
+      .map(([name, v]) => ({ name, message: typeof v?.message === 'string' ? v.message : 'down' }));
+    const key = result?.status === 'ok' ? 'ready' : down.map((d) => d.name).join(',') || String(result?.status);
+    if (key === this.lastReadiness) return;
+    this.lastReadiness = key;
+    if (key === 'ready') this.log.log('ready: /readyz answers 200');
+    else this.log.warn(`not ready: /readyz answers 503 (${down.map((d) => `${d.name} down: ${d.message}`).join('; ') || result?.status})`);
+  }
+
+  private readiness(): Promise<HealthCheckResult> {
     const upstreamNames = this.upstreams.names();
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 3000 }),

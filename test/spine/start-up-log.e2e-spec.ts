@@ -1,0 +1,138 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/database/embedded-postgres';
+import { freshDatabase } from '../harness/database';
+import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
+import { upstreamEnv, waitFor } from '../support/app';
+import { stopProcess } from '../support/worker-process';
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+interface LogLine {
+  level: number;
+  msg: string;
+  context?: string;
+}
+const INFO = 30;
+const WARN = 40;
+
+/** The built main.js as a child process; its stdout parsed as pino JSON lines. */
+async function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; base: string; lines: () => LogLine[]; raw: () => string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const lines = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as LogLine);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`main.js exited with ${child.exitCode}:\n${out}`);
+      return (await fetch(`${base}/healthz`).catch(() => null))?.status === 200;
+    },
+    90_000,
+    300,
+  );
+  return { child, port, base, lines, raw: () => out };
+}
+
+const readyz = async (base: string) => (await fetch(`${base}/readyz`)).status;
+const readinessLines = (lines: LogLine[]) => lines.filter((l) => /^(not )?ready\b/.test(l.msg));
+
+/** What `npm start` prints: one summary line at info, Nest's route mapping at debug, readiness changes once each. */
+describe('start-up and readiness logs', () => {
+  it('first run on the embedded PostgreSQL: one summary line (URL, docs, role, what is not configured, how to connect to PostgreSQL); no route lines at info; a 503 /readyz is one warning', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'svc-sentry-startlog-'));
+    chmodSync(dataDir, 0o755);
+    const app = await startMain({ SVC_SENTRY_DATA_DIR: dataDir });
+    try {
+      for (let i = 0; i < 5; i++) expect(await readyz(app.base)).toBe(503);
+      await waitFor(async () => readinessLines(app.lines()).length > 0, 10_000);
+      for (let i = 0; i < 3; i++) expect(await readyz(app.base)).toBe(503);
+    } finally {
+      await stopProcess(app.child);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const lines = app.lines();
+    const info = lines.filter((l) => l.level >= INFO);
+    const summary = info.filter((l) => /listening/.test(l.msg));
+    expect(summary).toHaveLength(1);
+    const s = summary[0];
+    expect(s.level).toBe(INFO);
+    expect(s.msg).toContain(`http://127.0.0.1:${app.port}`);
+    expect(s.msg).toContain(`docs http://127.0.0.1:${app.port}/docs`);
+    expect(s.msg).toMatch(/\brole all\b/);
+    expect(s.msg).toMatch(/not configured: .*upstream \(SVC_SENTRY_UPSTREAM_URL/);
+    for (const setting of ['SVC_SENTRY_API_TOKENS', 'SVC_SENTRY_OSB_PASSWORD', 'SVC_SENTRY_BKPAAS_JWT_CLIENTS', 'SVC_SENTRY_KUBECONFIG'])
+      expect(s.msg).toContain(setting);
+    // The embedded PostgreSQL's port and how to connect: once, in the summary.
+    const pg = /embedded PostgreSQL on 127\.0\.0\.1:(\d+) \(connect: psql -h 127\.0\.0\.1 -p (\d+) -U svc_sentry svc_sentry\)/.exec(s.msg);
+    expect(pg).not.toBeNull();
+    expect(pg![1]).toBe(pg![2]);
+    expect(app.raw().split(`-p ${pg![1]} -U`).length - 1).toBe(1);
+    // Nest's route mapping and module wiring are not at info.
+    expect(info.filter((l) => ['RoutesResolver', 'RouterExplorer', 'InstanceLoader'].includes(l.context ?? ''))).toEqual([]);
+    expect(info.filter((l) => /^Mapped \{/.test(l.msg))).toEqual([]);
+    // Everything at info or above from start to stop fits on a screen.
+    expect(info.length).toBeLessThanOrEqual(12);
+    // /readyz answered 503 eight times: one warning, never an error.
+    expect(readinessLines(lines)).toEqual([
+      expect.objectContaining({ level: WARN, msg: expect.stringMatching(/^not ready: \/readyz answers 503 .*upstream/) }),
+    ]);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+  }, 150_000);
+
+  describe('with an upstream that goes down and comes back', () => {
+    let standin: SentryStandin;
+    let db: { url: string; drop: () => Promise<void> };
+    beforeAll(async () => {
+      standin = await startSentryStandin();
+      db = await freshDatabase('startlog');
+    });
+    afterAll(async () => {
+      await standin?.close();
+      await db?.drop();
+    });
+
+    it('routes are logged at debug; readiness is logged once per change (ready at info, not ready as a warning), not per probe', async () => {
+      const app = await startMain({
+        ...upstreamEnv(standin.url),
+        DATABASE_URL: db.url,
+        SVC_SENTRY_LOG_LEVEL: 'debug',
+        SVC_SENTRY_ENCRYPTION_KEY: 'ab'.repeat(32),
+      });
+      try {
+        await waitFor(async () => (await readyz(app.base)) === 200, 30_000);
+        for (let i = 0; i < 3; i++) expect(await readyz(app.base)).toBe(200);
+        standin.setFaults({ errorRate: 1 });
+        await waitFor(async () => (await readyz(app.base)) === 503, 60_000, 500);
+        for (let i = 0; i < 3; i++) expect(await readyz(app.base)).toBe(503);
+        standin.setFaults({});
+        await waitFor(async () => (await readyz(app.base)) === 200, 60_000, 500);
+        for (let i = 0; i < 3; i++) expect(await readyz(app.base)).toBe(200);
+      } finally {
+        await stopProcess(app.child);
+      }
+      const lines = app.lines();
+      const routes = lines.filter((l) => l.context === 'RouterExplorer');
+      expect(routes.length).toBeGreaterThan(20);
+      expect(routes.every((l) => l.level < INFO)).toBe(true);
+      expect(readinessLines(lines).map((l) => [l.level, l.msg.replace(/ \(.*$/, '')])).toEqual([
+        [INFO, 'ready: /readyz answers 200'],
+        [WARN, 'not ready: /readyz answers 503'],
+        [INFO, 'ready: /readyz answers 200'],
+      ]);
+      expect(readinessLines(lines)[1].msg).toMatch(/upstream:default/);
+      expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    }, 180_000);
+  });
+});
