@@ -17,7 +17,7 @@
  * Run as root (mmdebstrap and buildah's chroot isolation need it). Exits 3 when buildah or mmdebstrap is missing.
  * Importable: buildImage() is what test/image/image.int-spec.ts runs (same code path, same caches).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,

@@ -25,11 +25,13 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
  */
 function complete(doc: OpenAPIObject): OpenAPIObject {
   for (const item of Object.values(doc.paths)) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- swagger's OpenAPI objects, edited in place
     for (const op of Object.values(item) as Array<Record<string, any>>) {
       if (!op || typeof op !== 'object' || !op.responses) continue;
       for (const p of op.parameters ?? []) {
         if (p.in === 'path' && (p.name === 'app' || p.name === 'module')) p.schema = { type: 'string', pattern: DNS_LABEL.source, maxLength: 63 };
       }
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- swagger's OpenAPI objects, edited in place
       for (const [status, res] of Object.entries(op.responses as Record<string, any>)) {
         if (Number(status) >= 400 && res.content?.['application/json']) {
           res.content = { [PROBLEM]: res.content['application/json'] };

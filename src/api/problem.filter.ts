@@ -94,6 +94,7 @@ export function toProblem(e: unknown): Problem {
   }
   if (e instanceof HttpException) {
     const status = e.getStatus();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's HttpException body is a string or any object
     const body = e.getResponse() as any;
     const raw = typeof body === 'string' ? body : (body?.message ?? e.message);
     const detail = Array.isArray(raw) ? raw.join('; ') : String(raw);
@@ -106,6 +107,7 @@ export function toProblem(e: unknown): Problem {
 }
 
 /** Express error middleware for body-parser failures, which happen before Nest's filters can see their type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an Express error middleware (express types stay out of this signature)
 export function bodyParserProblems(err: unknown, _req: unknown, res: any, next: (e?: unknown) => void): void {
   if (!bodyParserFailure(err)) return next(err);
   const p = toProblem(err);

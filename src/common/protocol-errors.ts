@@ -19,6 +19,7 @@ export abstract class ProtocolErrorFilter implements ExceptionFilter {
   protected abstract readonly log: Logger;
   /** `WWW-Authenticate` value on 401. */
   protected abstract readonly challenge: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each protocol reads its own request shape
   protected abstract answer(e: unknown, req?: any): { status: number; body: unknown };
 
   catch(e: unknown, host: ArgumentsHost): void {

@@ -54,6 +54,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the raw YAML/env tree before validation
   let raw: Record<string, any> = {};
   if (env.SVC_SENTRY_CONFIG) {
     try {
@@ -79,10 +80,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /** Puts env values in place; `upstreams.default.x` targets the upstream named by defaultUpstream or "default". */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the raw YAML/env tree before validation
 function setPath(raw: Record<string, any>, path: string, value: unknown): void {
   const parts = path.split('.');
   if (parts[0] === 'upstreams') {
     const name = raw.defaultUpstream ?? 'default';
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the raw YAML/env tree before validation
     let up = raw.upstreams.find((u: any) => u?.name === name);
     if (!up) {
       up = { name, kind: 'sentry' };

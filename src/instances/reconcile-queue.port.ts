@@ -1,6 +1,6 @@
 /** Something that runs SQL inside the caller's transaction (pg-boss's `db` option). */
 export interface SqlExecutor {
-  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /**

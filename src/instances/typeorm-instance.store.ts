@@ -37,7 +37,7 @@ export class TypeormInstanceStore extends InstanceStore {
 
   private tx(m: EntityManager, app: string, module: string): ModuleTx {
     const db: SqlExecutor = {
-      executeSql: async (text, values) => ({ rows: (await m.query(text, values as unknown[] | undefined)) as any[] }),
+      executeSql: async (text, values) => ({ rows: (await m.query(text, values as unknown[] | undefined)) as unknown[] }),
     };
     return {
       attachment: () => m.findOneBy(AttachmentEntity, { app, module }),
@@ -68,6 +68,7 @@ export class TypeormInstanceStore extends InstanceStore {
   }
 
   async updateInstance(id: string, patch: Partial<Instance>): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's deep-partial type rejects the domain's json columns
     await this.ds.manager.update(InstanceEntity, { id }, patch as any);
   }
 

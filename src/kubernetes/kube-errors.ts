@@ -24,6 +24,7 @@ const NETWORK_CODES = new Set([
 ]);
 
 function networkCode(e: unknown): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks the client's error causes, whose shapes vary by version
   let cur: any = e;
   for (let i = 0; cur && i < 4; i++) {
     const c = cur.code ?? cur.errno;
@@ -38,6 +39,7 @@ function networkCode(e: unknown): string | undefined {
 /** The apiserver's own words (Status.message), short and free of object data. */
 function apiMessage(e: unknown): string {
   const body = (e as { body?: unknown })?.body;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an apiserver Status body, parsed from JSON
   let parsed: any = body;
   if (typeof body === 'string') {
     try {

@@ -11,9 +11,11 @@ export const KUBERNETES_CONFIG = Symbol('KUBERNETES_CONFIG');
 export interface KubernetesModuleOptions {
   imports?: ModuleMetadata['imports'];
   /** Where the Kubernetes config comes from, e.g. `{ useFactory: (c: AppConfig) => c.kubernetes, inject: [AppConfig] }`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's provider shapes
   config: { useFactory: (...args: any[]) => KubernetesConfig | Promise<KubernetesConfig>; inject?: any[] };
   /** The EnabledTargetsSource implementation (the instances table with its change feed in the app; an array in tests). */
   enabledTargets: Omit<Provider, 'provide'> &
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's provider shapes
     ({ useClass: any } | { useFactory: (...a: any[]) => any; inject?: any[] } | { useValue: any } | { useExisting: any });
 }
 

@@ -111,7 +111,7 @@ export class OsbInstancesService {
     };
     const targetRequest = context ? (targetFromContext(context) ?? undefined) : undefined;
     if (targetRequest) this.checkTarget(inst, targetRequest);
-    let res = await this.ops.update('osb', iid, { plan: plan.domainPlan, parameters, ...(targetRequest ? { targetRequest } : {}) }, callerOf(ctx));
+    const res = await this.ops.update('osb', iid, { plan: plan.domainPlan, parameters, ...(targetRequest ? { targetRequest } : {}) }, callerOf(ctx));
     const base = since(ctx.minor, 'updateDashboardUrl') ? { dashboard_url: this.dashboardUrl(res.instance) } : {};
     // A no-op: 200 on a sync plan, and from 2.15 on every plan. Below 2.15 an async plan answers 202
     // with a fresh operation (already succeeded), never the previous operation's id.

@@ -1,6 +1,5 @@
 import { LockLost } from './pg-instance-locks';
 import { InstanceLocks } from './reconcile-queue';
-import { Reconciler } from './reconciler';
 import { reconcileFixture } from '../../test/fakes/reconcile-fixture';
 
 /** Locks whose behaviour a test chooses: free, held elsewhere, or lost in the middle of the pass. */

@@ -16,6 +16,7 @@ import { SecretSweep } from './secret-sweep';
 @Injectable()
 export class ReconcileWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loops of different job payloads
   private loops: JobLoop<any>[] = [];
 
   constructor(

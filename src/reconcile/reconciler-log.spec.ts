@@ -1,4 +1,3 @@
-import { Reconciler } from './reconciler';
 import { reconcileFixture } from '../../test/fakes/reconcile-fixture';
 
 /** Re-provisioning what svc-sentry deprovisioned itself is expected (info); a key removed by someone else is a warning. */

@@ -6,6 +6,7 @@ import { RateLimiter } from './rate-limiter';
 export interface HttpResponse {
   status: number;
   headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the upstream's JSON answer; each adapter reads the fields it needs
   body: any;
 }
 
@@ -90,6 +91,7 @@ export class UpstreamHttp {
     metrics.upstreamCalls.inc({ upstream: this.o.upstream, method, status: String(res.status) });
     this.observeBudget(res.headers, res.status);
     if (res.status >= 500) throw new TransientHttpError(`${method} ${pathOf(url)}: HTTP ${res.status}`);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the upstream's JSON answer; each adapter reads the fields it needs
     let parsed: any = null;
     if (text) {
       try {

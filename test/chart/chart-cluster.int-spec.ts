@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiRequest, describeWithKube, freePort, KUBE_START_TIMEOUT_MS, KubeCluster, startKubeCluster, waitFor } from '../harness/kube';

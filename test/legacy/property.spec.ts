@@ -69,6 +69,7 @@ it('patch/revert properties hold for generated BlueKing apps', () => {
         const after = decodeText(patched.get(path)!.data);
         if (before.kind !== 'text' || after.kind !== 'text') throw new Error(`${path} no longer decodes`);
         // Append-only, same encoding; the added part uses the file's dominant line ending.
+        // eslint-disable-next-line no-control-regex -- the ASCII range on purpose: a text with only ASCII may change its encoding label
         expect(after.encoding).toBe(before.encoding === 'gb18030' && !/[^\x00-\x7f]/.test(before.text) ? after.encoding : before.encoding);
         const beforeText = before.text.replace(/\r?\n?$/, '');
         expect(after.text.startsWith(beforeText)).toBe(true);

@@ -66,8 +66,8 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
         const res = await t.api('PUT', `${SI}/ver-1`, '{"broken', { authorization: BASIC });
         expect(res.status).toBe(412);
       }
-      await rejected(412, 'PUT', `${SI}/ver-1`, '{"broken', headers.hasOwnProperty('x-broker-api-version') ? headers : { 'x-broker-api-version': '' });
-      await rejected(412, 'PUT', `${SI}/ver-1`, {}, headers.hasOwnProperty('x-broker-api-version') ? headers : { 'x-broker-api-version': '' });
+      await rejected(412, 'PUT', `${SI}/ver-1`, '{"broken', Object.hasOwn(headers, 'x-broker-api-version') ? headers : { 'x-broker-api-version': '' });
+      await rejected(412, 'PUT', `${SI}/ver-1`, {}, Object.hasOwn(headers, 'x-broker-api-version') ? headers : { 'x-broker-api-version': '' });
     });
 
     it('400 for a body that is not JSON (after auth and version), in OSB error shape', async () => {

@@ -70,6 +70,7 @@ const malformed = (why: string): AdmissionResult => ({
 });
 
 function parseReview(raw: string | Buffer): AdmissionRequest | string {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an AdmissionReview, parsed from JSON and checked field by field
   let review: any;
   try {
     review = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));

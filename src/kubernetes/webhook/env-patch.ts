@@ -105,6 +105,7 @@ export function applyEnvPatch<T extends PodLike>(pod: T, ops: JsonPatchOp[]): T 
       .split('/')
       .slice(1)
       .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks a Pod manifest by JSON pointer
     let node: any = copy;
     for (const p of parts.slice(0, -1)) node = node[p];
     const last = parts[parts.length - 1];

@@ -183,11 +183,13 @@ export class SentryTracker extends ErrorTracker {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the Sentry API's JSON project
 export function toProject(body: any): UpstreamProject {
   if (!body || body.id === undefined || typeof body.slug !== 'string') {
     throw new DomainError(ErrorCode.UpstreamRejected, 'upstream returned a project without id or slug');
   }
   const teams = Array.isArray(body.teams) ? body.teams : body.team ? [body.team] : [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the Sentry API's JSON project
   return { id: String(body.id), slug: body.slug, teamSlugs: teams.map((t: any) => t?.slug).filter(Boolean) };
 }
 

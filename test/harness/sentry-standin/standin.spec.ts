@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { deflateSync, gzipSync } from 'node:zlib';
-import { ALL_SCOPES, type SentryStandin, startSentryStandin } from './index';
+import { type SentryStandin, startSentryStandin } from './index';
 
 interface Res {
   status: number;
