@@ -6,7 +6,7 @@ import { DomainError, ErrorCode } from '../common/domain-error';
  */
 export const SPEC_TEXT = {
   AsyncRequired: 'This service plan requires client support for asynchronous service operations.',
-  ConcurrencyError: 'Another operation for this service instance is in progress',
+  ConcurrencyError: 'The Service Broker does not support concurrent requests that mutate the same resource.',
 } as const;
 
 export const asyncRequired = () => new DomainError(ErrorCode.AsyncRequired, SPEC_TEXT.AsyncRequired);

@@ -58,6 +58,13 @@ describe('OSB: every lifecycle at each version 2.13–2.17 (real PostgreSQL, Sen
     expect(tooNew(15, 'bind', { credentials: {}, endpoints: [] })).toEqual([]);
   });
 
+  it("error descriptions are the spec's own words (the spec's error table), which platforms' clients match", () => {
+    expect(SPEC_TEXT).toEqual({
+      AsyncRequired: 'This service plan requires client support for asynchronous service operations.',
+      ConcurrencyError: 'The Service Broker does not support concurrent requests that mutate the same resource.',
+    });
+  });
+
   describe.each(MINORS)('X-Broker-API-Version 2.%i', (minor) => {
     const osb = () => osbClient(t, `2.${minor}`);
     const lastOp = (iid: string, op?: string) => osb()('GET', `${SI}/${iid}/last_operation${op ? `?operation=${encodeURIComponent(op)}` : ''}`);
