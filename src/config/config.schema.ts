@@ -140,6 +140,16 @@ export class ReconcileConfig {
   @Max(86400)
   resyncIntervalSeconds = 300;
 
+  /**
+   * The most of each upstream's rate limit that resync's upstream calls (bulk drift checks and the repairs they
+   * enqueue) may use; user-initiated work takes the rest and always goes first. Also sizes the key checks per cycle.
+   */
+  @EnvNumber()
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  resyncUpstreamShare = 0.5;
+
   /** Jobs worked at once by one worker process. */
   @EnvNumber()
   @IsInt()

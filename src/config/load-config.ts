@@ -32,6 +32,7 @@ export const ENV_VARS: Record<string, string> = {
   SVC_SENTRY_RECONCILE_RETRY_DELAY: 'reconcile.retryDelaySeconds',
   SVC_SENTRY_RECONCILE_CONCURRENCY: 'reconcile.concurrency',
   SVC_SENTRY_RESYNC_INTERVAL: 'reconcile.resyncIntervalSeconds',
+  SVC_SENTRY_RESYNC_UPSTREAM_SHARE: 'reconcile.resyncUpstreamShare',
   SVC_SENTRY_POLL_INTERVAL: 'reconcile.pollingIntervalSeconds',
   SVC_SENTRY_JOB_EXPIRE_SECONDS: 'reconcile.jobExpireSeconds',
   ...KUBERNETES_ENV_VARS,

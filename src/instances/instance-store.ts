@@ -13,6 +13,17 @@ export interface ModuleTx {
   enqueue(instanceIds: string[]): Promise<void>;
 }
 
+/** A ready, converged instance as resync's bulk drift check sees it. */
+export interface DriftCandidate {
+  id: string;
+  plan: string;
+  upstream: string | null;
+  projectSlug: string | null;
+  projectId: string | null;
+  /** When resync last verified the instance's keys upstream (null: never). */
+  keysCheckedAt: Date | null;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -29,6 +40,15 @@ export abstract class InstanceStore {
   abstract updateInstance(id: string, patch: Partial<Instance>): Promise<void>;
   /** Ids of every instance that is not disabled-and-converged (what a resync walks). */
   abstract listInstanceIdsForResync(): Promise<string[]>;
+  /**
+   * Ids of the instances a resync reconciles in full: every one that is not settled, i.e. neither ready with its
+   * desired state converged (and no note pending) nor disabled with its desired state converged.
+   */
+  abstract listUnsettledInstanceIds(): Promise<string[]>;
+  /** The ready, converged instances (what resync checks in bulk against the upstreams' lists), with their last key check. */
+  abstract listDriftCandidates(): Promise<DriftCandidate[]>;
+  /** Records that resync verified these instances' keys upstream at `at`. */
+  abstract markKeysChecked(ids: string[], at: Date): Promise<void>;
   /** Ready environments whose Secret location is recorded (what the Secret sweep checks). */
   abstract listSecretHolders(): Promise<Instance[]>;
   abstract listKeys(instanceId: string): Promise<Key[]>;

@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ReconcileQueue, SqlExecutor } from './reconcile-queue.port';
 import { AttachmentEntity, InstanceEntity, KeyEntity, OperationEntity } from './entities';
-import { InstanceStore, ModuleTx, Page } from './instance-store';
+import { DriftCandidate, InstanceStore, ModuleTx, Page } from './instance-store';
 import { Attachment, Instance, Key, Operation, OperationState, Protocol } from './model';
 
 /** InstanceStore on PostgreSQL through TypeORM. */
@@ -77,6 +77,41 @@ export class TypeormInstanceStore extends InstanceStore {
       `SELECT id FROM instances WHERE NOT (desired = 'absent' AND state = 'disabled' AND observed_generation >= generation) ORDER BY updated_at`,
     );
     return rows.map((r) => r.id);
+  }
+
+  async listUnsettledInstanceIds(): Promise<string[]> {
+    const rows: { id: string }[] = await this.ds.manager.query(
+      `SELECT id FROM instances WHERE NOT (observed_generation >= generation AND (
+         (desired = 'present' AND state = 'ready' AND error IS NULL) OR (desired = 'absent' AND state = 'disabled'))) ORDER BY updated_at`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async listDriftCandidates(): Promise<DriftCandidate[]> {
+    const rows: Array<{ id: string; plan: string; upstream: string | null; project_slug: string | null; project_id: string | null; checked_at: Date | null }> =
+      await this.ds.manager.query(
+        `SELECT i.id, i.plan, i.upstream, i.project_slug, i.project_id, c.checked_at FROM instances i
+         LEFT JOIN instance_key_checks c ON c.instance_id = i.id
+         WHERE i.desired = 'present' AND i.state = 'ready' AND i.error IS NULL AND i.observed_generation >= i.generation`,
+      );
+    return rows.map((r) => ({
+      id: r.id,
+      plan: r.plan,
+      upstream: r.upstream,
+      projectSlug: r.project_slug,
+      projectId: r.project_id,
+      keysCheckedAt: r.checked_at,
+    }));
+  }
+
+  async markKeysChecked(ids: string[], at: Date): Promise<void> {
+    if (!ids.length) return;
+    // Instances deleted meanwhile are skipped (the join), not an error.
+    await this.ds.manager.query(
+      `INSERT INTO instance_key_checks (instance_id, checked_at) SELECT id, $2 FROM instances WHERE id = ANY($1::uuid[])
+       ON CONFLICT (instance_id) DO UPDATE SET checked_at = EXCLUDED.checked_at`,
+      [ids, at],
+    );
   }
 
   listSecretHolders(): Promise<Instance[]> {

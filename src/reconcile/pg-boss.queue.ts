@@ -12,6 +12,13 @@ export interface ReconcileJob {
 }
 
 /**
+ * pg-boss priorities of reconcile jobs (its fetch takes the highest first): what users asked for (toggles, platform
+ * requests, their retries and requeues) before what resync found. A user's job for an instance whose resync job is
+ * still waiting promotes that job instead (the queue keeps one waiting job per instance).
+ */
+export const PRIORITY = { interactive: 10, resync: 0 } as const;
+
+/**
  * The durable job queue on PostgreSQL (pg-boss). The reconcile queue uses the `short` policy keyed
  * by instance id: at most one job waits per instance, however many requests arrive.
  */
@@ -56,9 +63,15 @@ export class PgBossQueue extends ReconcileQueue {
           retryBackoff: true,
           expireInSeconds: this.cfg.jobExpireSeconds,
         };
-        for (const name of [RECONCILE_QUEUE, RESYNC_QUEUE]) {
-          if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, { name, ...retry });
-          else await this.boss.createQueue(name, { name, policy: 'short', ...retry });
+        // A resync cycle is sized to fit its interval: its job must not expire (and be retried elsewhere) meanwhile.
+        const period = this.cfg.resyncIntervalSeconds || 300;
+        const resync = { ...retry, expireInSeconds: Math.min(86_000, Math.max(this.cfg.jobExpireSeconds, 2 * period)) };
+        for (const [name, options] of [
+          [RECONCILE_QUEUE, retry],
+          [RESYNC_QUEUE, resync],
+        ] as const) {
+          if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, { name, ...options });
+          else await this.boss.createQueue(name, { name, policy: 'short', ...options });
         }
       } finally {
         // Ending the session releases the advisory lock too.
@@ -73,22 +86,40 @@ export class PgBossQueue extends ReconcileQueue {
     if (this.started) await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => undefined);
   }
 
+  /** User work: jobs at interactive priority; a job already waiting for one of these instances is promoted and due now. */
   async enqueue(instanceIds: string[], db?: SqlExecutor): Promise<void> {
     if (!instanceIds.length) return;
     await this.start();
     await this.boss.insert(
-      instanceIds.map((instanceId) => ({ name: RECONCILE_QUEUE, data: { instanceId }, singletonKey: instanceId })),
+      instanceIds.map((instanceId) => ({ name: RECONCILE_QUEUE, data: { instanceId }, singletonKey: instanceId, priority: PRIORITY.interactive })),
       db ? { db } : {},
+    );
+    // The insert above is skipped for an instance that already has a waiting job (maybe a resync's, or a delayed
+    // requeue): that job takes the user's priority and is due at once, in the same transaction.
+    await (db ?? this.boss.getDb()).executeSql(
+      `UPDATE pgboss.job SET priority = $3, start_after = LEAST(start_after, now())
+       WHERE name = $1 AND state = 'created' AND singleton_key = ANY($2::text[]) AND (priority < $3 OR start_after > now())`,
+      [RECONCILE_QUEUE, instanceIds, PRIORITY.interactive],
+    );
+  }
+
+  /** What resync found: jobs at resync priority, taken only when no user job waits; one waiting job per instance still. */
+  async enqueueResync(instanceIds: string[]): Promise<void> {
+    if (!instanceIds.length) return;
+    await this.start();
+    await this.boss.insert(
+      instanceIds.map((instanceId) => ({ name: RECONCILE_QUEUE, data: { instanceId }, singletonKey: instanceId, priority: PRIORITY.resync })),
     );
   }
 
   /**
    * Asks for another reconcile of one instance after `afterSeconds` (a requeue, not a retry: it does not
-   * spend the retry budget). With a job already waiting for the instance, that one covers it.
+   * spend the retry budget), at the priority of the job it continues. With a job already waiting for the instance,
+   * that one covers it.
    */
-  async requeue(instanceId: string, afterSeconds: number): Promise<void> {
+  async requeue(instanceId: string, afterSeconds: number, priority: number = PRIORITY.interactive): Promise<void> {
     await this.start();
-    await this.boss.send(RECONCILE_QUEUE, { instanceId }, { singletonKey: instanceId, startAfter: Math.max(0, Math.round(afterSeconds)) });
+    await this.boss.send(RECONCILE_QUEUE, { instanceId }, { singletonKey: instanceId, startAfter: Math.max(0, Math.round(afterSeconds)), priority });
   }
 
   /** One resync per interval across all replicas (the singleton slot dedups). */

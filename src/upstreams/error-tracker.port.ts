@@ -50,6 +50,11 @@ export abstract class ErrorTracker {
   abstract syncTeamMembers(team: string, emails: string[]): Promise<void>;
 
   abstract getProject(slug: string): Promise<UpstreamProject | null>;
+  /**
+   * Every project of the organization (Bugsink: of the instance), following the upstream's pagination: what resync
+   * compares the recorded projects with, instead of reading each one.
+   */
+  abstract listProjects(): Promise<UpstreamProject[]>;
   abstract createProject(input: CreateProjectInput): Promise<UpstreamProject | null>;
   /** Schedules deletion (async upstream); absent is fine. */
   abstract deleteProject(slug: string): Promise<void>;

@@ -35,6 +35,11 @@ export class FakeErrorTracker extends ErrorTracker {
     this.call('syncTeamMembers');
     this.teams.set(team, [...emails]);
   }
+  async listProjects() {
+    this.call('listProjects');
+    return [...this.projects.values()].filter((p) => !p.deleted).map((p) => ({ id: p.id, slug: p.slug, teamSlugs: [...p.teamSlugs] }));
+  }
+
   async getProject(slug: string) {
     this.call('getProject');
     const p = this.projects.get(slug);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InstanceStore, ModuleTx, Page } from '../../src/instances/instance-store';
+import { DriftCandidate, InstanceStore, ModuleTx, Page } from '../../src/instances/instance-store';
 import { Attachment, Instance, Key, Operation, OperationState, Protocol } from '../../src/instances/model';
 
 /**
@@ -14,6 +14,8 @@ export class InMemoryInstanceStore extends InstanceStore {
   keys: Key[] = [];
   operations: Operation[] = [];
   enqueued: string[] = [];
+  /** When resync last verified each instance's keys (the instance_key_checks table). */
+  keysChecked = new Map<string, Date>();
 
   async withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T> {
     const now = () => new Date();
@@ -75,6 +77,27 @@ export class InMemoryInstanceStore extends InstanceStore {
   }
   async listInstanceIdsForResync() {
     return this.instances.filter((i) => !(i.desired === 'absent' && i.state === 'disabled' && i.observedGeneration >= i.generation)).map((i) => i.id);
+  }
+  async listUnsettledInstanceIds() {
+    const settled = (i: Instance) =>
+      i.observedGeneration >= i.generation &&
+      ((i.desired === 'present' && i.state === 'ready' && !i.error) || (i.desired === 'absent' && i.state === 'disabled'));
+    return this.instances.filter((i) => !settled(i)).map((i) => i.id);
+  }
+  async listDriftCandidates(): Promise<DriftCandidate[]> {
+    return this.instances
+      .filter((i) => i.desired === 'present' && i.state === 'ready' && !i.error && i.observedGeneration >= i.generation)
+      .map((i) => ({
+        id: i.id,
+        plan: i.plan,
+        upstream: i.upstream,
+        projectSlug: i.projectSlug,
+        projectId: i.projectId,
+        keysCheckedAt: this.keysChecked.get(i.id) ?? null,
+      }));
+  }
+  async markKeysChecked(ids: string[], at: Date) {
+    for (const id of ids) if (this.instances.some((i) => i.id === id)) this.keysChecked.set(id, at);
   }
   async listSecretHolders() {
     return this.instances.filter((i) => i.desired === 'present' && i.state === 'ready' && i.secret).map((i) => ({ ...i }));

@@ -22,17 +22,21 @@ describe('spine: toggle monitoring end to end (real PostgreSQL, Sentry stand-in)
   const projectsOf = (app: string) => standin.state.projects(ORG).filter((p) => p.slug.startsWith(`${app}-`));
 
   /**
-   * Runs a resync and waits until it has really run for `app`: every instance of the app reconciled again after
-   * the resync was requested (reconciled_at moved on) and no reconcile job left waiting or running.
+   * Runs a resync and waits until it has really run for `app`: every instance of the app checked again after the
+   * resync was requested (its keys verified upstream by the bulk pass, or reconciled again) and no reconcile job
+   * left waiting or running.
    */
   const resyncAndWait = async (app: string) => {
     const [{ t0 }] = await query(t.databaseUrl, `SELECT now() AS t0`);
-    expect(await t.app.get(ReconcileWorker).resync()).toBeGreaterThan(0);
+    const summary = await t.app.get(ReconcileWorker).resync();
+    expect(summary.upstreams.reduce((n, u) => n + u.ready, 0)).toBeGreaterThan(0);
     await waitFor(async () => {
-      const stale = await query(t.databaseUrl, `SELECT count(*)::int AS n FROM instances WHERE app = $1 AND (reconciled_at IS NULL OR reconciled_at <= $2)`, [
-        app,
-        t0,
-      ]);
+      const stale = await query(
+        t.databaseUrl,
+        `SELECT count(*)::int AS n FROM instances i LEFT JOIN instance_key_checks c ON c.instance_id = i.id
+         WHERE i.app = $1 AND (i.reconciled_at IS NULL OR i.reconciled_at <= $2) AND (c.checked_at IS NULL OR c.checked_at <= $2)`,
+        [app, t0],
+      );
       const pending = await query(t.databaseUrl, `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`, [
         RECONCILE_QUEUE,
       ]);

@@ -121,6 +121,22 @@ export class BugsinkTracker extends ErrorTracker {
     return found ?? null;
   }
 
+  /**
+   * Every project (250 a page, cursor pages in the body), remembered by slug so later reads of one go straight to its
+   * detail. Team names come from what is known already (no extra calls): a project of an unknown team lists none.
+   */
+  async listProjects(): Promise<UpstreamProject[]> {
+    const all = await this.list<BugsinkProject>(`${this.api}/projects/`, 4_000);
+    const teams = new Map([...this.teamIds].map(([name, id]) => [id, name]));
+    return all
+      .filter((p) => p?.id !== undefined && typeof p.slug === 'string')
+      .map((p) => {
+        this.projectIds.set(p.slug!, String(p.id));
+        const team = teams.get(String(p.team));
+        return { id: String(p.id), slug: p.slug!, teamSlugs: team ? [team] : [] };
+      });
+  }
+
   async getProject(slug: string): Promise<UpstreamProject | null> {
     const p = await this.findProject(slug);
     return p ? this.toProject(p) : null;

@@ -6,6 +6,8 @@ import { limiterFor } from '../rate-limiter';
 import { CAPABILITIES } from '../capabilities';
 
 const TEAM_MEMO_MS = 5 * 60_000;
+/** Pages followed when listing an organization's projects: 1,000,000 projects at 100 a page. */
+export const LIST_MAX_PAGES = 10_000;
 
 export interface SentryKeyBody {
   id: string;
@@ -125,6 +127,12 @@ export class SentryTracker extends ErrorTracker {
     if (res.status === 404) return null;
     if (res.status !== 200) UpstreamHttp.fail(this.name, 'GET', url, res);
     return toProject(res.body);
+  }
+
+  /** `GET /organizations/{org}/projects/`, 100 a page (Sentry's maximum), every page (`Link` cursors). */
+  async listProjects(): Promise<UpstreamProject[]> {
+    const items = await this.http.paginate<unknown>(`${await this.api()}/organizations/${this.org}/projects/?per_page=100`, LIST_MAX_PAGES);
+    return items.map(toProject);
   }
 
   async createProject(input: CreateProjectInput): Promise<UpstreamProject | null> {

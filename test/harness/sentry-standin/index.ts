@@ -15,6 +15,7 @@ import { orgRoutes } from './routes-org';
 import { projectRoutes } from './routes-projects';
 import { StandinStore } from './state';
 import { glitchtipReply, glitchtipRoutes } from './glitchtip';
+import { keyView } from './views';
 import { ALL_SCOPES, type ReceivedEvent, type SentryStandin, type StandinFaults, type StandinOptions, type StandinStats } from './types';
 
 export * from './types';
@@ -52,6 +53,8 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
   for (const [org, emails] of Object.entries(opts.orgMembers ?? {})) for (const e of emails) store.addMember(org, e);
   const limiter = new FixedWindowLimiter();
   let stats = emptyStats();
+  /** Stand-in extra: every management call answered (time, route, status), the latest 200,000. */
+  let requestLog: Array<{ at: number; route: string; path: string; status: number }> = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const waiters = new Set<{ pred: (e: ReceivedEvent) => boolean; resolve: (e: ReceivedEvent) => void; reject: (e: Error) => void }>();
@@ -107,6 +110,8 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
         return; // never answer; close() or the client's abort ends it
       }
       const reply = handle(req, url, body, found, bucket, f);
+      requestLog.push({ at: Date.now(), route: routeName, path: url.pathname, status: reply.status });
+      if (requestLog.length > 200_000) requestLog = requestLog.slice(-100_000);
       finish(res, glitchtip ? glitchtipReply(routeName, reply) : reply);
     } finally {
       limiter.leave(bucket);
@@ -204,6 +209,7 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
     addToken: (token, scopes) => void tokens.set(token, new Set(scopes)),
     stats: () => copy(stats),
     resetStats: () => void (stats = emptyStats()),
+    requests: (since = 0, until = Infinity) => requestLog.filter((r) => r.at >= since && r.at <= until).map(copy),
     state: {
       teams: (org) => store.teams(org).map(copy),
       projects: (org) => store.projects(org).map(copy),
@@ -220,6 +226,11 @@ export async function startSentryStandin(opts: StandinOptions = {}): Promise<Sen
       teamMembers: (org, teamSlug) => [...store.requireTeam(org, teamSlug).members],
       orgMembers: (org) => store.members(org).map((m) => m.email),
       addOrgMember: (org, email) => store.addMember(org, email),
+      seedProjects: (org, items) =>
+        store.seed(org, items).map(({ project, key }) => {
+          const view = keyView(key, baseUrl) as { dsn: { public: string; secret: string } };
+          return { projectId: project.id, slug: project.slug, keyId: key.id, dsn: { public: view.dsn.public, secret: view.dsn.secret } };
+        }),
     },
     waitForEvent: (pred, timeoutMs = 5000) => {
       const already = store.events.find(pred);

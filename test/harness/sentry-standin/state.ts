@@ -27,8 +27,13 @@ export function slugify(name: string, max = 50): string {
 export class StandinStore {
   readonly orgs = new Map<string, Org>();
   private readonly teamsBySlug = new Map<string, Team>(); // `${org}/${slug}`
+  private readonly teamsById = new Map<string, Team>();
   private readonly projectList: Project[] = [];
+  /** Lookup indexes (a bulk-seeded organization holds 100,000 projects); entries are checked against the project on use. */
+  private readonly projectsByKey = new Map<string, Project>(); // `${org}/${slug}` and `${org}/#${id}`
+  private readonly projectsById = new Map<string, Project>();
   private readonly keyList: Key[] = [];
+  private readonly keysByProject = new Map<number, Key[]>();
   readonly events: ReceivedEvent[] = [];
   /** org → (email → organization member id). */
   private readonly orgMembers = new Map<string, Map<string, string>>();
@@ -74,13 +79,14 @@ export class StandinStore {
   }
 
   teamById(id: string): Team | undefined {
-    return [...this.teamsBySlug.values()].find((t) => t.id === id);
+    return this.teamsById.get(id);
   }
 
   createTeam(org: string, slug: string, name: string): Team {
     if (this.teamsBySlug.has(`${org}/${slug}`)) throw new StandinError(`team ${slug} exists`);
     const team: Team = { id: String(this.nextTeamId++), slug, name, org, dateCreated: now(), members: [] };
     this.teamsBySlug.set(`${org}/${slug}`, team);
+    this.teamsById.set(team.id, team);
     return team;
   }
 
@@ -90,15 +96,22 @@ export class StandinStore {
   }
 
   project(org: string, idOrSlug: string): Project | undefined {
-    return this.projects(org).find((p) => p.slug === idOrSlug || p.id === idOrSlug);
+    for (const k of [`${org}/${idOrSlug}`, `${org}/#${idOrSlug}`]) {
+      const p = this.projectsByKey.get(k);
+      if (p && p.org === org && !p.deletedAt && (p.slug === idOrSlug || p.id === idOrSlug)) return p;
+    }
+    // A slug changed by PUT is not indexed under its new name: fall back to a scan (and index the find).
+    const found = this.projects(org).find((p) => p.slug === idOrSlug || p.id === idOrSlug);
+    if (found) this.projectsByKey.set(`${org}/${found.slug}`, found);
+    return found;
   }
 
   projectById(id: string): Project | undefined {
-    return this.projectList.find((p) => p.id === id);
+    return this.projectsById.get(id);
   }
 
   slugTaken(org: string, slug: string): boolean {
-    return this.projects(org).some((p) => p.slug === slug);
+    return this.project(org, slug)?.slug === slug;
   }
 
   /** Creates the project and its "Default" key, like Sentry's post_save receiver. */
@@ -115,6 +128,9 @@ export class StandinStore {
       hasDefaultRules: fields.defaultRules,
     };
     this.projectList.push(project);
+    this.projectsByKey.set(`${org}/${project.slug}`, project);
+    this.projectsByKey.set(`${org}/#${project.id}`, project);
+    this.projectsById.set(project.id, project);
     this.createKey(project, { name: 'Default' });
     return project;
   }
@@ -127,7 +143,7 @@ export class StandinStore {
 
   // ---- keys ----
   keys(project: Project): Key[] {
-    return this.keyList.filter((k) => k.projectId === Number(project.id));
+    return [...(this.keysByProject.get(Number(project.id)) ?? [])];
   }
 
   keyByPublic(pub: string): Key | undefined {
@@ -151,12 +167,18 @@ export class StandinStore {
       dateCreated: now(),
     };
     this.keyList.push(key);
+    const list = this.keysByProject.get(key.projectId);
+    if (list) list.push(key);
+    else this.keysByProject.set(key.projectId, [key]);
     return key;
   }
 
   deleteKey(key: Key): void {
     const i = this.keyList.indexOf(key);
     if (i >= 0) this.keyList.splice(i, 1);
+    const list = this.keysByProject.get(key.projectId);
+    const j = list ? list.indexOf(key) : -1;
+    if (list && j >= 0) list.splice(j, 1);
   }
 
   /** Key usable for ingest: issued here, active, project not deleted. */
@@ -166,6 +188,18 @@ export class StandinStore {
     const project = this.projectById(String(key.projectId));
     if (!project || project.deletedAt) return undefined;
     return { key, project };
+  }
+
+  /**
+   * Bulk seed (benchmarks and scale tests): teams made as needed, then each project with its Default key and one key
+   * with the given name, all without HTTP. Slugs already taken are refused, as on create.
+   */
+  seed(org: string, items: Array<{ team: string; slug: string; keyName: string }>): Array<{ project: Project; key: Key }> {
+    return items.map((it) => {
+      const team = this.team(org, it.team) ?? this.createTeam(org, it.team, it.team);
+      const project = this.createProject(org, team, { slug: it.slug, name: it.slug, platform: 'other', defaultRules: true });
+      return { project, key: this.createKey(project, { name: it.keyName }) };
+    });
   }
 
   // ---- out-of-band helpers (for tests: drift the upstream behind the broker's back) ----

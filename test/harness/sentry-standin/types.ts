@@ -145,6 +145,18 @@ export interface StandinStateApi {
   /** Stand-in extras: organization membership (lower-cased e-mails); addOrgMember returns the member id. */
   orgMembers(org: string): string[];
   addOrgMember(org: string, email: string): string;
+  /**
+   * Stand-in extra for scale tests and benchmarks: creates teams (as needed), projects (each with its Default key) and
+   * one key with the given name per project, without HTTP; answers what a client would have read back.
+   */
+  seedProjects(org: string, items: Array<{ team: string; slug: string; keyName: string }>): SeededProject[];
+}
+
+export interface SeededProject {
+  projectId: string;
+  slug: string;
+  keyId: string;
+  dsn: { public: string; secret: string };
 }
 
 export interface SentryStandin {
@@ -154,6 +166,8 @@ export interface SentryStandin {
   addToken(token: string, scopes: string[]): void;
   stats(): StandinStats;
   resetStats(): void;
+  /** Stand-in extra: the management calls answered between `since` and `until` (epoch ms): route name, path, status. */
+  requests(since?: number, until?: number): Array<{ at: number; route: string; path: string; status: number }>;
   state: StandinStateApi;
   waitForEvent(predicate: (e: ReceivedEvent) => boolean, timeoutMs?: number): Promise<ReceivedEvent>;
   close(): Promise<void>;
