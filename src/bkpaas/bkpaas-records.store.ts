@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { InstanceStore } from '../instances/instance-store';
 
 export type RecordKind = 'service' | 'plan' | 'client-side';
 
-/** BlueKing-only records: catalog upserts (service metadata, plans) and client-side instances. */
+/** BlueKing-only records (table bkpaas_records): catalog upserts (service metadata, plans) and client-side instances. */
 @Injectable()
 export class BkpaasRecords {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly instances: InstanceStore,
+  ) {}
 
   async get<T = Record<string, unknown>>(kind: RecordKind, id: string): Promise<T | null> {
     const rows = await this.ds.query('SELECT data FROM bkpaas_records WHERE kind = $1 AND id = $2', [kind, id]);
@@ -33,13 +37,8 @@ export class BkpaasRecords {
     return count > 0;
   }
 
-  /** BlueKing instances whose engine app or project slug is `name` (the `?name=` lookup). */
-  async instanceIdsNamed(name: string): Promise<string[]> {
-    const rows: { external_id: string }[] = await this.ds.query(
-      `SELECT external_id FROM instances WHERE origin = 'bkpaas' AND external_id IS NOT NULL AND desired = 'present'
-       AND (parameters->>'engine_app_name' = $1 OR project_slug = $1) ORDER BY created_at`,
-      [name],
-    );
-    return rows.map((r) => r.external_id);
+  /** BlueKing instances whose engine app or project slug is `name` (the `?name=` lookup): the instance store answers. */
+  instanceIdsNamed(name: string): Promise<string[]> {
+    return this.instances.externalIdsNamed('bkpaas', name);
   }
 }

@@ -131,6 +131,25 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     expect((await s.store.listSecretHolders()).map((i) => i.id)).toContain(a.id);
   });
 
+  it("a protocol's present instances by engine app or project slug, oldest first", async () => {
+    const named = (env: string, over: Partial<Instance>) => ({ ...base('named', env), origin: 'bkpaas' as const, ...over });
+    // Saved one by one, each once the clock has moved on, so "oldest first" has one answer.
+    const save = async (over: Partial<Instance> & { env: string }) => {
+      const t = Date.now();
+      while (Date.now() === t) await new Promise((r) => setImmediate(r));
+      await s.store.withModuleLock('named', 'web', (tx) => tx.saveInstance(named(over.env, over)));
+    };
+    await save({ env: 'b', externalId: 'bk-2', projectSlug: 'shop-engine' });
+    await save({ env: 'a', externalId: 'bk-1', parameters: { engine_app_name: 'shop-engine' } });
+    await save({ env: 'c', externalId: 'bk-3', parameters: { engine_app_name: 'shop-engine' }, desired: 'absent' });
+    await save({ env: 'd', externalId: 'osb-1', origin: 'osb', parameters: { engine_app_name: 'shop-engine' } });
+    await save({ env: 'e', externalId: null, parameters: { engine_app_name: 'shop-engine' } });
+    await save({ env: 'f', externalId: 'bk-4', parameters: { engine_app_name: 'other' } });
+    expect(await s.store.externalIdsNamed('bkpaas', 'shop-engine')).toEqual(['bk-2', 'bk-1']);
+    expect(await s.store.externalIdsNamed('osb', 'shop-engine')).toEqual(['osb-1']);
+    expect(await s.store.externalIdsNamed('bkpaas', 'nothing')).toEqual([]);
+  });
+
   it('operations: open ones per instance, finished once, listed newest first', async () => {
     const inst = await s.store.withModuleLock('ops', 'web', (tx) => tx.saveInstance(base('ops', 'prod')));
     const mk = (kind: string) =>
