@@ -37,6 +37,8 @@ export abstract class InstanceStore {
   abstract getInstance(id: string): Promise<Instance | null>;
   /** The instance a platform protocol knows by its own id (OSB / BlueKing instance id). */
   abstract findByExternalId(origin: Protocol, externalId: string): Promise<Instance | null>;
+  /** External ids of a protocol's present instances whose engine app (`parameters.engine_app_name`) or project slug is `name`, oldest first. */
+  abstract externalIdsNamed(origin: Protocol, name: string): Promise<string[]>;
   abstract updateInstance(id: string, patch: Partial<Instance>): Promise<void>;
   /** Ids of every instance that is not disabled-and-converged (what a resync walks). */
   abstract listInstanceIdsForResync(): Promise<string[]>;

@@ -67,6 +67,15 @@ export class TypeormInstanceStore extends InstanceStore {
     return this.ds.manager.findOneBy(InstanceEntity, { origin, externalId });
   }
 
+  async externalIdsNamed(origin: Protocol, name: string): Promise<string[]> {
+    const rows: { external_id: string }[] = await this.ds.query(
+      `SELECT external_id FROM instances WHERE origin = $1 AND external_id IS NOT NULL AND desired = 'present'
+       AND (parameters->>'engine_app_name' = $2 OR project_slug = $2) ORDER BY created_at, id`,
+      [origin, name],
+    );
+    return rows.map((r) => r.external_id);
+  }
+
   async updateInstance(id: string, patch: Partial<Instance>): Promise<void> {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's deep-partial type rejects the domain's json columns
     await this.ds.manager.update(InstanceEntity, { id }, patch as any);

@@ -70,6 +70,13 @@ export class InMemoryInstanceStore extends InstanceStore {
     const i = this.instances.find((x) => x.origin === origin && x.externalId === externalId);
     return i ? { ...i } : null;
   }
+  async externalIdsNamed(origin: Protocol, name: string) {
+    return this.instances
+      .filter((i) => i.origin === origin && i.externalId !== null && i.desired === 'present')
+      .filter((i) => i.parameters?.engine_app_name === name || i.projectSlug === name)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((i) => i.externalId!);
+  }
   async updateInstance(id: string, patch: Partial<Instance>) {
     const i = this.instances.find((x) => x.id === id);
     if (!i) throw new Error(`no instance ${id}`);
