@@ -21,6 +21,8 @@ module.exports = {
   // @kubernetes/client-node 1.x and its import chain are ESM-only: let SWC transpile them for Jest.
   transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // Suites needing the kube/helm binaries or the image run last (see the file).
+  testSequencer: '<rootDir>/test/harness/sequencer.js',
   globalSetup: '<rootDir>/test/harness/jest-global-setup.mjs',
   globalTeardown: '<rootDir>/test/harness/jest-global-teardown.mjs',
   testTimeout: 120000,
