@@ -88,7 +88,7 @@ export class InstanceOpsService {
     }
     const developers = spec.developers == null ? null : normalizeEmails(spec.developers);
     const result = await this.store.withModuleLock(spec.app, spec.module, async (tx) => {
-      const byId = await this.store.findByExternalId(spec.origin, spec.externalId);
+      const byId = await tx.findByExternalId(spec.origin, spec.externalId);
       const existing = await tx.instances();
       const row = existing.find((i) => i.env === spec.env);
       if (byId && byId.desired === 'present') {
@@ -153,7 +153,7 @@ export class InstanceOpsService {
       if (!inst || inst.externalId !== externalId) throw this.gone(externalId);
       if (inst.desired === 'absent') {
         if (isConverged(inst, inst.generation)) throw this.gone(externalId);
-        return { outcome: 'in-progress' as const, instance: inst, operation: await this.store.latestOperationFor(inst.id) };
+        return { outcome: 'in-progress' as const, instance: inst, operation: await tx.latestOperation(inst.id) };
       }
       const instance = await tx.saveInstance({ ...inst, desired: 'absent', state: 'deprovisioning', generation: inst.generation + 1, error: null });
       const operation = await this.record(tx, 'deprovision', instance, caller, { externalId });
@@ -213,7 +213,7 @@ export class InstanceOpsService {
       const row = keys.find((k) => k.name === bindingKeyName(bindingId));
       if (row && row.desired === 'present') {
         if (!sameDesired(row.parameters, parameters)) throw new DomainError(ErrorCode.Conflict, `binding ${bindingId} already exists with other parameters`);
-        const operation = await this.store.latestOperationFor(inst.id, bindingId);
+        const operation = await tx.latestOperation(inst.id, bindingId);
         return { outcome: row.state === 'active' ? ('exists' as const) : ('in-progress' as const), key: row, instance: inst, operation };
       }
       if (predecessor !== undefined) {
@@ -248,7 +248,7 @@ export class InstanceOpsService {
       if (!inst || !row) throw new DomainError(ErrorCode.NotFound, `binding ${bindingId} does not exist`, { gone: true });
       if (row.desired === 'absent') {
         if (row.state === 'deleted') throw new DomainError(ErrorCode.NotFound, `binding ${bindingId} was deleted`, { gone: true });
-        return { outcome: 'in-progress' as const, key: row, instance: inst, operation: await this.store.latestOperationFor(inst.id, bindingId) };
+        return { outcome: 'in-progress' as const, key: row, instance: inst, operation: await tx.latestOperation(inst.id, bindingId) };
       }
       const key = await tx.saveKey({ ...row, desired: 'absent' });
       const instance = inst.desired === 'present' ? await tx.saveInstance({ ...inst, generation: inst.generation + 1 }) : inst;

@@ -7,6 +7,9 @@ export interface ModuleTx {
   saveAttachment(a: Partial<Attachment> & Pick<Attachment, 'app' | 'module'>): Promise<Attachment>;
   saveInstance(i: Partial<Instance> & Pick<Instance, 'app' | 'module' | 'env'>): Promise<Instance>;
   keys(instanceId: string): Promise<Key[]>;
+  /** Reads under the lock go through its transaction (a read on another connection would wait for a second one). */
+  findByExternalId(origin: Protocol, externalId: string): Promise<Instance | null>;
+  latestOperation(instanceId: string, bindingId?: string | null): Promise<Operation | null>;
   saveKey(k: Partial<Key> & Pick<Key, 'instanceId' | 'name'>): Promise<Key>;
   createOperation(o: Omit<Operation, 'id' | 'createdAt' | 'updatedAt' | 'finishedAt'>): Promise<Operation>;
   /** Asks the reconciler to converge these instances once the transaction commits. */

@@ -45,6 +45,8 @@ export class TypeormInstanceStore extends InstanceStore {
       saveAttachment: (a) => m.save(AttachmentEntity, a),
       saveInstance: (i) => m.save(InstanceEntity, i),
       keys: (instanceId) => m.find(KeyEntity, { where: { instanceId }, order: { createdAt: 'ASC' } }),
+      findByExternalId: (origin, externalId) => m.findOneBy(InstanceEntity, { origin, externalId }),
+      latestOperation: (instanceId, bindingId) => this.latestOperationIn(m, instanceId, bindingId),
       saveKey: (k) => m.save(KeyEntity, k),
       createOperation: (o) => m.save(OperationEntity, { ...o, finishedAt: null }),
       enqueue: (ids) => this.queue.enqueue(ids, db),
@@ -162,7 +164,11 @@ export class TypeormInstanceStore extends InstanceStore {
   }
 
   latestOperationFor(instanceId: string, bindingId?: string | null): Promise<Operation | null> {
-    const q = this.ds.manager.createQueryBuilder(OperationEntity, 'o').where('o.instances ? :id', { id: instanceId });
+    return this.latestOperationIn(this.ds.manager, instanceId, bindingId);
+  }
+
+  private latestOperationIn(m: EntityManager, instanceId: string, bindingId?: string | null): Promise<Operation | null> {
+    const q = m.createQueryBuilder(OperationEntity, 'o').where('o.instances ? :id', { id: instanceId });
     if (bindingId === null) q.andWhere(`o.request->>'bindingId' IS NULL`);
     else if (bindingId !== undefined) q.andWhere(`o.request->>'bindingId' = :bid`, { bid: bindingId });
     return q.orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'DESC').getOne();

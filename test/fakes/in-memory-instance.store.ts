@@ -40,6 +40,8 @@ export class InMemoryInstanceStore extends InstanceStore {
         } as Instance),
       createOperation: async (o) => upsert(this.operations, { ...o, createdAt: now(), updatedAt: now(), finishedAt: null } as Operation),
       keys: async (instanceId) => this.listKeys(instanceId),
+      findByExternalId: (origin, externalId) => this.findByExternalId(origin, externalId),
+      latestOperation: (instanceId, bindingId) => this.latestOperationFor(instanceId, bindingId),
       saveKey: async (k) => this.saveKey(k),
       enqueue: async (ids) => void this.enqueued.push(...ids),
     };
