@@ -2,6 +2,7 @@ import { InitialSchema1763770000000 } from './1763770000000-InitialSchema';
 import { ProtocolRecords1763900000000 } from './1763900000000-ProtocolRecords';
 import { EncryptionCanary1764000000000 } from './1764000000000-EncryptionCanary';
 import { InstancesChangeNotify1764612340000 } from './1764612340000-InstancesChangeNotify';
+import { ConditionsOwnedMembers1764650000000 } from './1764650000000-ConditionsOwnedMembers';
 import { ResyncKeyChecks1764700100000 } from './1764700100000-ResyncKeyChecks';
 
 /** Every schema migration, in order. The schema changes only through these. */
@@ -10,5 +11,6 @@ export const MIGRATIONS = [
   ProtocolRecords1763900000000,
   EncryptionCanary1764000000000,
   InstancesChangeNotify1764612340000,
+  ConditionsOwnedMembers1764650000000,
   ResyncKeyChecks1764700100000,
 ];

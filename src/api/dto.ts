@@ -75,6 +75,21 @@ export class SecretRefDto {
   @ApiProperty() name: string;
 }
 
+export class ConditionDto {
+  @ApiProperty({ enum: ['ProjectReady', 'KeyReady', 'SecretReady', 'MembersSynced'] }) type: string;
+  @ApiProperty({ enum: ['True', 'False', 'Unknown'] }) status: string;
+  @ApiProperty({
+    description:
+      'CamelCase reason, stable for machines: e.g. Created, Exists, Adopted, Active, Applied, NoCluster, NotRequested, Synced, NoDevelopers, ' +
+      'NotSupported, Pending, Waiting, PermissionDenied, or the error code of the failure (UpstreamUnavailable, UpstreamRejected, NotOwned, ClusterUnavailable, …).',
+    example: 'UpstreamUnavailable',
+  })
+  reason: string;
+  @ApiProperty({ description: 'For humans: what happened; when False, what comes next (e.g. the next retry time).' }) message: string;
+  @ApiProperty({ description: 'The generation of the desired state this condition was determined for.' }) observedGeneration: number;
+  @ApiProperty({ format: 'date-time', description: 'When `status` last changed (not reason or message).' }) lastTransitionTime: string;
+}
+
 export class EnvironmentStatusDto {
   @ApiProperty({ enum: ['pending', 'provisioning', 'ready', 'failed', 'deprovisioning', 'disabled'] }) state: string;
   @ApiProperty({ type: ProjectRefDto, nullable: true }) project: ProjectRefDto | null;
@@ -82,6 +97,13 @@ export class EnvironmentStatusDto {
   @ApiPropertyOptional({ description: 'Why the environment is failed, or what the last attempt hit.' }) error?: string;
   @ApiPropertyOptional({ type: SecretRefDto, nullable: true, description: 'The Kubernetes Secret holding SENTRY_DSN for this environment.' })
   secret?: SecretRefDto | null;
+  @ApiProperty({ description: 'Generation of the desired state (bumped by every change of the wish).' }) generation: number;
+  @ApiProperty({ description: 'The generation the last completed reconcile pass converged.' }) observedGeneration: number;
+  @ApiProperty({
+    type: [ConditionDto],
+    description: 'ProjectReady, KeyReady, SecretReady and MembersSynced; `state` is their summary. Empty before the first pass and once disabled.',
+  })
+  conditions: ConditionDto[];
 }
 
 export class MonitoringStatusDto {

@@ -54,6 +54,12 @@ export abstract class InstanceStore {
   abstract listDriftCandidates(): Promise<DriftCandidate[]>;
   /** Records that resync verified these instances' keys upstream at `at`. */
   abstract markKeysChecked(ids: string[], at: Date): Promise<void>;
+  /** Every instance of an app, all modules and environments (the app's upstream team is shared by them). */
+  abstract findAppInstances(app: string): Promise<Instance[]>;
+  /** The e-mails svc-sentry itself added to a team upstream (lower case): the only members it may remove. */
+  abstract teamMembersAdded(upstream: string, team: string): Promise<string[]>;
+  /** Records members svc-sentry added to a team upstream, and forgets those it removed (or no longer owns). */
+  abstract recordTeamMembers(upstream: string, team: string, added: string[], removed: string[]): Promise<void>;
   /** Ready environments whose Secret location is recorded (what the Secret sweep checks). */
   abstract listSecretHolders(): Promise<Instance[]>;
   abstract listKeys(instanceId: string): Promise<Key[]>;

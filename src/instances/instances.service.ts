@@ -7,7 +7,7 @@ import { metrics } from '../metrics/metrics';
 import { openDsn } from './sealed-dsn';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { InstanceStore, Page } from './instance-store';
-import { Attachment, Instance, InstanceState, Operation, Protocol, SecretLocation, TargetRequest } from './model';
+import { Attachment, Condition, Instance, InstanceState, Operation, Protocol, SecretLocation, TargetRequest } from './model';
 import { sameDesired } from './desired-state';
 
 export interface ToggleRequest {
@@ -32,6 +32,11 @@ export interface EnvironmentStatus {
   dsn: string | null;
   error?: string;
   secret?: SecretLocation | null;
+  /** Generation of the desired state, and the one the last completed pass converged. */
+  generation: number;
+  observedGeneration: number;
+  /** ProjectReady, KeyReady, SecretReady, MembersSynced (empty until the first pass, and once disabled). */
+  conditions: Condition[];
 }
 
 export interface MonitoringStatus {
@@ -170,6 +175,9 @@ export class InstancesService {
         dsn: i.state === 'ready' ? (openDsn(this.box, i.dsnSealed)?.public ?? null) : null,
         ...(i.error ? { error: i.error } : {}),
         secret: i.secret,
+        generation: i.generation,
+        observedGeneration: i.observedGeneration,
+        conditions: i.conditions ?? [],
       };
     }
     return {

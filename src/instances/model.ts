@@ -23,6 +23,33 @@ export interface Attachment {
   updatedAt: Date;
 }
 
+/** The conditions each environment's status carries (Kubernetes style); `state` summarises them. */
+export const CONDITION_TYPES = ['ProjectReady', 'KeyReady', 'SecretReady', 'MembersSynced'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  type: ConditionType;
+  status: ConditionStatus;
+  /** CamelCase, stable: what a machine matches on (e.g. UpstreamUnavailable, NoCluster, PermissionDenied). */
+  reason: string;
+  /** For humans: what happened and, when False, what comes next. Never a secret. */
+  message: string;
+  /** The generation of the desired state this condition was determined for. */
+  observedGeneration: number;
+  /** ISO time of the last change of `status` (not of reason or message). */
+  lastTransitionTime: string;
+}
+
+/** A failing member sync backs off per instance; recorded so a restart keeps the pace. */
+export interface MembersBackoff {
+  /** The generation that failed: a new generation starts over. */
+  generation: number;
+  failures: number;
+  /** ISO time before which the member sync is not tried again. */
+  retryAt: string;
+}
+
 export interface SecretLocation {
   cluster: string;
   namespace: string;
@@ -53,6 +80,9 @@ export interface Instance {
   secret: SecretLocation | null;
   developers: string[] | null;
   membersSynced: string | null;
+  /** ProjectReady, KeyReady, SecretReady, MembersSynced, as the last pass determined them. */
+  conditions: Condition[];
+  membersBackoff: MembersBackoff | null;
   origin: Protocol;
   /** Id given by a platform protocol (OSB instance id, BlueKing instance id). */
   externalId: string | null;

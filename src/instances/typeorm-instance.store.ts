@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ReconcileQueue, SqlExecutor } from './reconcile-queue.port';
-import { AttachmentEntity, InstanceEntity, KeyEntity, OperationEntity } from './entities';
+import { AttachmentEntity, InstanceEntity, KeyEntity, OperationEntity, TeamMemberAddedEntity } from './entities';
 import { DriftCandidate, InstanceStore, ModuleTx, Page } from './instance-store';
 import { Attachment, Instance, Key, Operation, OperationState, Protocol } from './model';
 
@@ -123,6 +123,26 @@ export class TypeormInstanceStore extends InstanceStore {
        ON CONFLICT (instance_id) DO UPDATE SET checked_at = EXCLUDED.checked_at`,
       [ids, at],
     );
+  }
+
+  findAppInstances(app: string): Promise<Instance[]> {
+    return this.ds.manager.find(InstanceEntity, { where: { app }, order: { module: 'ASC', env: 'ASC' } });
+  }
+
+  async teamMembersAdded(upstream: string, team: string): Promise<string[]> {
+    const rows = await this.ds.manager.find(TeamMemberAddedEntity, { where: { upstream, team }, order: { email: 'ASC' } });
+    return rows.map((r) => r.email);
+  }
+
+  async recordTeamMembers(upstream: string, team: string, added: string[], removed: string[]): Promise<void> {
+    const lower = (l: string[]) => [...new Set(l.map((e) => e.toLowerCase()))];
+    if (added.length)
+      await this.ds.manager.upsert(
+        TeamMemberAddedEntity,
+        lower(added).map((email) => ({ upstream, team, email })),
+        ['upstream', 'team', 'email'],
+      );
+    if (removed.length) await this.ds.manager.delete(TeamMemberAddedEntity, { upstream, team, email: In(lower(removed)) });
   }
 
   listSecretHolders(): Promise<Instance[]> {

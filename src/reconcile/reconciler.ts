@@ -5,7 +5,8 @@ import { ownedKeyName, projectSlug, teamSlug } from '../common/names';
 import { CatalogService } from '../catalog/catalog.service';
 import { Plan } from '../catalog/plan';
 import { InstanceStore } from '../instances/instance-store';
-import { Dsn, Instance } from '../instances/model';
+import { ConditionSet } from '../instances/conditions';
+import { ConditionType, Dsn, Instance, MembersBackoff } from '../instances/model';
 import { KubernetesTargets } from '../kubernetes/kubernetes-targets.port';
 import { ErrorTracker, UpstreamKey } from '../upstreams/error-tracker.port';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
@@ -44,8 +45,23 @@ export interface ReconcileLog {
 
 /** How often a pass starts over within one lock hold when the desired state changed meanwhile. */
 const PASSES_PER_LOCK = 3;
-/** A member sync that failed is tried again this much later; the DSN and Secret are delivered meanwhile. */
-const MEMBERS_RETRY_SECONDS = 10;
+/**
+ * A member sync that failed is tried again after 10 s, doubling with each failure of the same generation up to 1 h (a
+ * 403 does not heal by itself quickly); the DSN and Secret are delivered meanwhile. Success or a new generation resets it.
+ */
+export const MEMBERS_RETRY_SECONDS = 10;
+export const MEMBERS_RETRY_MAX_SECONDS = 3600;
+
+/** The delay after the n-th consecutive failure (n ≥ 1). */
+export function membersRetryDelay(failures: number): number {
+  return Math.min(MEMBERS_RETRY_SECONDS * 2 ** Math.max(0, Math.min(failures - 1, 30)), MEMBERS_RETRY_MAX_SECONDS);
+}
+
+/** The step of a pass a condition reports on, in order. */
+const STEPS: ConditionType[] = ['ProjectReady', 'KeyReady', 'SecretReady', 'MembersSynced'];
+
+/** What the team-members step found: synced (or nothing to do), or not synced with when to try again. */
+type MembersOutcome = { ok: true } | { ok: false; error: string; retryInSeconds: number };
 
 /**
  * Makes the world match one instance's desired state. Level-triggered: it reads what exists and
@@ -62,6 +78,7 @@ export class Reconciler {
     private readonly targets: KubernetesTargets | null,
     private readonly settler: OperationSettler,
     private readonly log: ReconcileLog,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** One reconcile of one instance under its lock (see ReconcileResult). */
@@ -102,7 +119,7 @@ export class Reconciler {
       if (!inst || inst.generation !== result.generation) return 'superseded' as const;
       const reason = `gave up after ${attempts} attempts: ${result.error.message}`;
       this.log.warn({ instance: instanceId, code: result.error.code }, `reconcile failed: ${reason}`);
-      await this.store.updateInstance(instanceId, { state: 'failed', error: reason, reconciledAt: new Date() });
+      await this.store.updateInstance(instanceId, { state: 'failed', error: reason, reconciledAt: this.now() });
       await this.settler.settle(instanceId);
       return 'failed' as const;
     });
@@ -128,30 +145,49 @@ export class Reconciler {
     const alive = () => {
       if (signal?.aborted) throw signal.reason;
     };
+    const conds = new ConditionSet(inst.conditions, generation, this.now);
+    const step = { current: STEPS[0] };
     try {
       if (inst.desired === 'present') {
-        const membersProblem = await this.converge(inst, alive);
+        const members = await this.converge(inst, alive, conds, step);
         alive();
-        await this.store.updateInstance(inst.id, { state: 'ready', error: membersProblem, observedGeneration: generation, reconciledAt: new Date() });
-        return membersProblem ? { kind: 'requeue', afterSeconds: MEMBERS_RETRY_SECONDS, reason: 'members' } : { kind: 'done', state: 'ready' };
+        const error = members.ok ? null : members.error;
+        await this.store.updateInstance(inst.id, { state: 'ready', error, observedGeneration: generation, reconciledAt: this.now(), conditions: conds.take() });
+        return members.ok ? { kind: 'done', state: 'ready' } : { kind: 'requeue', afterSeconds: members.retryInSeconds, reason: 'members' };
       }
       // A note (not an error) when the project is kept because the upstream cannot delete it.
       const note = await this.teardown(inst, alive);
       alive();
-      await this.store.updateInstance(inst.id, { state: 'disabled', error: note, observedGeneration: generation, reconciledAt: new Date() });
+      // A disabled environment has nothing to report on: its conditions are cleared (`state` says disabled).
+      await this.store.updateInstance(inst.id, { state: 'disabled', error: note, observedGeneration: generation, reconciledAt: this.now(), conditions: [] });
       return { kind: 'done', state: 'disabled' };
     } catch (e) {
       // The lock went away with its connection: stop here; another pass (maybe elsewhere) takes over.
       if (signal?.aborted) throw signal.reason;
       const err = e instanceof DomainError ? e : new DomainError(ErrorCode.Internal, (e as Error)?.message ?? String(e), undefined, true);
+      const failed: Partial<Instance> = {};
+      if (inst.desired === 'present') {
+        conds.set(step.current, 'False', stepReason(step.current, err), err.retryable ? `${err.message} (will retry)` : err.message);
+        for (const later of STEPS.slice(STEPS.indexOf(step.current) + 1)) conds.waiting(later, step.current);
+        failed.conditions = conds.take();
+      }
       if (err.retryable) {
         this.log.warn({ instance: inst.id, code: err.code }, `reconcile will retry: ${err.message}`);
-        await this.store.updateInstance(inst.id, { error: `${err.message} (will retry)` });
+        await this.store.updateInstance(inst.id, { ...failed, error: `${err.message} (will retry)` });
       } else {
         this.log.warn({ instance: inst.id, code: err.code }, `reconcile failed: ${err.message}`);
-        await this.store.updateInstance(inst.id, { state: 'failed', error: err.message, reconciledAt: new Date() });
+        await this.store.updateInstance(inst.id, { ...failed, state: 'failed', error: err.message, reconciledAt: this.now() });
       }
       return { kind: 'error', error: err, generation };
+    }
+  }
+
+  /** The name of the upstream an instance lives on (its own, else its plan's, else the default). */
+  private upstreamNameOf(inst: Instance, fallback: Plan): string | null {
+    try {
+      return this.upstreams.get(inst.upstream ?? this.catalog.find(inst.plan)?.upstream ?? fallback.upstream).name;
+    } catch {
+      return null;
     }
   }
 
@@ -165,35 +201,56 @@ export class Reconciler {
     return this.upstreams.get(inst.upstream ?? plan.upstream);
   }
 
-  /** Delivers project, key and Secret; then syncs team members, whose failure is returned as a note, never thrown. */
-  private async converge(inst: Instance, alive: () => void): Promise<string | null> {
+  /**
+   * Delivers project, key and Secret; then syncs team members, whose failure is returned, never thrown. Each step's
+   * condition is written as soon as the step is done; `step.current` names the step running (for a failure's condition).
+   */
+  private async converge(inst: Instance, alive: () => void, conds: ConditionSet, step: { current: ConditionType }): Promise<MembersOutcome> {
+    const flush = async () => {
+      if (conds.changed) await this.store.updateInstance(inst.id, { conditions: conds.take() });
+    };
     const plan = this.planOf(inst);
     const tracker = this.trackerOf(inst, plan);
     if (inst.state !== 'ready' && inst.state !== 'provisioning') await this.store.updateInstance(inst.id, { state: 'provisioning' });
     const team = teamSlug(inst.app);
     const slug = inst.projectSlug ?? projectSlug(inst.app, inst.module, inst.env);
     alive();
-    const teamReady = await this.ensureProject(inst, tracker, plan, team, slug);
+    const project = await this.ensureProject(inst, tracker, plan, team, slug);
+    conds.set('ProjectReady', 'True', project.reason, project.message);
+    await flush();
     alive();
+    step.current = 'KeyReady';
     const dsn = await this.ensureKey(inst, tracker, plan, slug);
     alive();
     await this.store.updateInstance(inst.id, { dsnSealed: sealDsn(this.box, dsn) });
     await this.ensureBindings(inst, tracker, plan, slug);
+    conds.set('KeyReady', 'True', 'Active', `svc-sentry's client key of project "${slug}" is active and its DSN delivered`);
+    await flush();
     alive();
-    await this.ensureSecret(inst, plan, dsn);
+    step.current = 'SecretReady';
+    const secret = await this.ensureSecret(inst, plan, dsn);
+    conds.set('SecretReady', 'True', secret.reason, secret.message);
+    await flush();
     alive();
-    return this.syncMembers(inst, tracker, team, teamReady);
+    step.current = 'MembersSynced';
+    return this.syncMembers(inst, tracker, plan, team, project.teamReady, conds);
   }
 
   /** Project: verify the recorded one, else create it; on "already exists" adopt it only when provably ours. */
-  private async ensureProject(inst: Instance, tracker: ErrorTracker, plan: Plan, team: string, slug: string): Promise<boolean> {
-    if (inst.projectSlug && (await tracker.getProject(slug))) return false;
+  private async ensureProject(
+    inst: Instance,
+    tracker: ErrorTracker,
+    plan: Plan,
+    team: string,
+    slug: string,
+  ): Promise<{ teamReady: boolean; reason: string; message: string }> {
+    if (inst.projectSlug && (await tracker.getProject(slug))) return { teamReady: false, reason: 'Exists', message: `project "${slug}" exists upstream` };
     await tracker.ensureTeam(team);
     const created = await tracker.createProject({ team, slug, platform: plan.platform, defaultRules: plan.defaultAlertRule });
     if (created) {
       await this.store.updateInstance(inst.id, { teamSlug: team, projectSlug: created.slug, projectId: created.id, projectOwned: true });
       this.log.info({ instance: inst.id, project: created.slug }, 'created upstream project');
-      return true;
+      return { teamReady: true, reason: 'Created', message: `project "${created.slug}" created in team "${team}"` };
     }
     const existing = await tracker.getProject(slug);
     if (!existing) throw new DomainError(ErrorCode.UpstreamUnavailable, `project "${slug}" reported as existing but cannot be read yet`, undefined, true);
@@ -208,30 +265,74 @@ export class Reconciler {
     }
     await this.store.updateInstance(inst.id, { teamSlug: team, projectSlug: existing.slug, projectId: existing.id, projectOwned: true });
     this.log.info({ instance: inst.id, project: existing.slug }, 'adopted existing upstream project (ours by naming and team)');
-    return true;
+    return recorded
+      ? { teamReady: true, reason: 'Exists', message: `project "${existing.slug}" exists upstream` }
+      : { teamReady: true, reason: 'Adopted', message: `project "${existing.slug}" existed in team "${team}" with svc-sentry's naming and was adopted` };
   }
 
   /**
-   * Team members, after the DSN is delivered: a failure here (no permission, upstream error) is returned as a note and
-   * retried later, never withholding the DSN. An empty or unresolvable developer list leaves the team as it is.
+   * Team members, after the DSN is delivered. The team is per app, shared by its module-environments: svc-sentry adds
+   * this environment's developers, and removes only members it added itself (recorded per upstream team) that no present
+   * environment of the team wants any more. A member added by hand is never removed; an empty or unresolvable developer
+   * list changes nothing. A failure is returned (never thrown) and retried with a per-instance backoff (10 s doubling to
+   * 1 h, reset by success or a new generation) recorded in the store, so it survives restarts.
    */
-  private async syncMembers(inst: Instance, tracker: ErrorTracker, team: string, teamReady: boolean): Promise<string | null> {
-    if (!inst.developers?.length || !tracker.capabilities.members) return null;
+  private async syncMembers(inst: Instance, tracker: ErrorTracker, plan: Plan, team: string, teamReady: boolean, conds: ConditionSet): Promise<MembersOutcome> {
+    if (!tracker.capabilities.members) {
+      conds.set('MembersSynced', 'True', 'NotSupported', `${tracker.name} has no team-member API: developers are not synced`);
+      return { ok: true };
+    }
+    if (!inst.developers?.length) {
+      conds.set('MembersSynced', 'True', 'NoDevelopers', "no developer list: the team's members are left as they are");
+      return { ok: true };
+    }
+    const own = [...new Set(inst.developers.map((e) => e.toLowerCase()))].sort();
+    const siblings = (await this.store.findAppInstances(inst.app)).filter((i) => i.desired === 'present' && this.upstreamNameOf(i, plan) === tracker.name);
+    const wanted = new Set(own);
+    for (const i of siblings) for (const e of i.developers ?? []) wanted.add(e.toLowerCase());
     const hash = createHash('sha256')
-      .update([...inst.developers].sort().join('\n'))
+      .update(`${own.join('\n')}|${[...wanted].sort().join('\n')}`)
       .digest('hex')
       .slice(0, 16);
-    if (inst.membersSynced === hash) return null;
+    const now = this.now();
+    if (inst.membersSynced === hash && !inst.membersBackoff) {
+      const c = conds.get('MembersSynced');
+      conds.set('MembersSynced', 'True', 'Synced', c.status === 'True' && c.reason === 'Synced' ? c.message : membersMessage(own.length));
+      return { ok: true };
+    }
+    const backoff = inst.membersBackoff?.generation === inst.generation ? inst.membersBackoff : null;
+    if (backoff && Date.parse(backoff.retryAt) > now.getTime()) {
+      // Not due yet (a resync or another wish came first): the condition keeps the failure and the next try.
+      const wait = Math.ceil((Date.parse(backoff.retryAt) - now.getTime()) / 1000);
+      const c = conds.get('MembersSynced');
+      return { ok: false, error: c.status === 'False' ? c.message : (inst.error ?? 'team members not synced yet'), retryInSeconds: wait };
+    }
     try {
       if (!teamReady) await tracker.ensureTeam(team);
-      await tracker.syncTeamMembers(team, inst.developers);
+      const owned = await this.store.teamMembersAdded(tracker.name, team);
+      const remove = owned.filter((e) => !wanted.has(e));
+      const result = await tracker.syncTeamMembers(team, { add: own, remove });
+      await this.store.recordTeamMembers(tracker.name, team, result.added, remove);
+      if (result.added.length || result.removed.length)
+        this.log.info({ instance: inst.id, team, added: result.added.length, removed: result.removed.length }, 'team members synced');
+      const missing = result.notInOrganization.length ? `; not in the organization (not invited): ${result.notInOrganization.join(', ')}` : '';
+      conds.set('MembersSynced', 'True', 'Synced', `${membersMessage(own.length)}${missing}`);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
-      this.log.warn({ instance: inst.id, code: e.code }, `team members not synced: ${e.message}`);
-      return `team members not synced (the DSN is delivered; retrying in ${MEMBERS_RETRY_SECONDS} s): ${e.message}`;
+      const failures = (backoff?.failures ?? 0) + 1;
+      const delay = membersRetryDelay(failures);
+      const retryAt = new Date(now.getTime() + delay * 1000).toISOString();
+      const record: MembersBackoff = { generation: inst.generation, failures, retryAt };
+      const text =
+        `team members not synced (the DSN is delivered): ${e.message}; ` +
+        `next try at ${retryAt} (in ${delay} s, failure ${failures}; the wait doubles up to ${MEMBERS_RETRY_MAX_SECONDS / 3600} h)`;
+      this.log.warn({ instance: inst.id, code: e.code, failures, retryAt }, `team members not synced: ${e.message}`);
+      conds.set('MembersSynced', 'False', membersReason(e), text);
+      await this.store.updateInstance(inst.id, { membersBackoff: record });
+      return { ok: false, error: text, retryInSeconds: delay };
     }
-    await this.store.updateInstance(inst.id, { membersSynced: hash });
-    return null;
+    await this.store.updateInstance(inst.id, { membersSynced: hash, membersBackoff: null });
+    return { ok: true };
   }
 
   /**
@@ -312,11 +413,12 @@ export class Reconciler {
     }
   }
 
-  private async ensureSecret(inst: Instance, plan: Plan, dsn: Dsn): Promise<void> {
-    if (!this.targets?.configured()) return;
+  private async ensureSecret(inst: Instance, plan: Plan, dsn: Dsn): Promise<{ reason: string; message: string }> {
+    if (!this.targets?.configured())
+      return { reason: 'NoCluster', message: 'no Kubernetes cluster is configured: the DSN is delivered in this status only, no Secret is written' };
     const id = { app: inst.app, module: inst.module, env: inst.env };
     const ref = this.targets.resolve(id, inst.targetRequest ?? undefined);
-    if (!ref) return;
+    if (!ref) return { reason: 'NotRequested', message: 'no Kubernetes target for this environment: no Secret is written' };
     if (inst.secret && (inst.secret.cluster !== ref.cluster || inst.secret.namespace !== ref.namespace || inst.secret.name !== ref.name)) {
       await this.targets.removeSecret(inst.secret, id);
     }
@@ -325,6 +427,7 @@ export class Reconciler {
     await this.store.updateInstance(inst.id, { secret: ref });
     // Optional rollout restart so running Pods pick up the changed Secret without waiting for a deploy.
     if (outcome !== 'unchanged' && (plan.rollout ?? this.targets.rolloutByDefault())) await this.targets.rollout(ref, id);
+    return { reason: 'Applied', message: `Secret "${ref.name}" in namespace "${ref.namespace}" of cluster "${ref.cluster}" holds SENTRY_DSN` };
   }
 
   /**
@@ -364,4 +467,26 @@ export class Reconciler {
     await this.store.updateInstance(inst.id, patch);
     return note;
   }
+}
+
+/**
+ * The reason of a failed step's condition: the error's code, except that a Kubernetes failure reported with an
+ * upstream code reads as the cluster's (the Secret step talks to an apiserver, not to the error tracker).
+ */
+function stepReason(step: ConditionType, err: DomainError): string {
+  if (step === 'SecretReady') {
+    if (err.code === ErrorCode.UpstreamUnavailable || err.code === ErrorCode.UpstreamRateLimited) return ErrorCode.ClusterUnavailable;
+    if (err.code === ErrorCode.UpstreamRejected) return ErrorCode.ClusterRejected;
+  }
+  return err.code;
+}
+
+/** Why a member sync failed, for its condition: a 401/403 is PermissionDenied (it will not heal by itself). */
+function membersReason(e: DomainError): string {
+  if (e.code === ErrorCode.UpstreamRejected && /answered (401|403)\b/.test(e.message)) return 'PermissionDenied';
+  return e.code;
+}
+
+function membersMessage(n: number): string {
+  return `${n} developer${n === 1 ? '' : 's'} of this environment are team members (as far as they are organization members); members added by hand are left alone`;
 }

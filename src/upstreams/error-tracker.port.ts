@@ -28,6 +28,19 @@ export interface CreateProjectInput {
   defaultRules: boolean;
 }
 
+export interface TeamMembersChange {
+  add: string[];
+  remove: string[];
+}
+
+export interface TeamMembersResult {
+  /** E-mails that were not members and now are: the only ones svc-sentry may later remove. */
+  added: string[];
+  removed: string[];
+  /** E-mails to add that are not members of the organization (never invited). */
+  notInOrganization: string[];
+}
+
 export interface CreateKeyInput {
   name: string;
   rateLimit?: { count: number; window: number };
@@ -46,8 +59,11 @@ export abstract class ErrorTracker {
   abstract ping(): Promise<void>;
 
   abstract ensureTeam(slug: string): Promise<'created' | 'exists'>;
-  /** Makes the team's members exactly these e-mails (adds and removes). */
-  abstract syncTeamMembers(team: string, emails: string[]): Promise<void>;
+  /**
+   * Changes the team's members by these e-mails only: adds `add` (organization members only; others are reported, never
+   * invited) and removes `remove`; nobody else is touched. Reports who was actually added (not a member before) and removed.
+   */
+  abstract syncTeamMembers(team: string, change: TeamMembersChange): Promise<TeamMembersResult>;
 
   abstract getProject(slug: string): Promise<UpstreamProject | null>;
   /**

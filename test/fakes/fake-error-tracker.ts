@@ -31,9 +31,13 @@ export class FakeErrorTracker extends ErrorTracker {
     this.teams.set(slug, []);
     return 'created' as const;
   }
-  async syncTeamMembers(team: string, emails: string[]) {
+  async syncTeamMembers(team: string, change: { add: string[]; remove: string[] }) {
     this.call('syncTeamMembers');
-    this.teams.set(team, [...emails]);
+    const members = this.teams.get(team) ?? [];
+    const added = change.add.filter((e) => !members.includes(e));
+    const removed = change.remove.filter((e) => members.includes(e));
+    this.teams.set(team, [...members.filter((e) => !removed.includes(e)), ...added]);
+    return { added, removed, notInOrganization: [] };
   }
   async listProjects() {
     this.call('listProjects');

@@ -14,6 +14,8 @@ export class InMemoryInstanceStore extends InstanceStore {
   keys: Key[] = [];
   operations: Operation[] = [];
   enqueued: string[] = [];
+  /** upstream/team → e-mails svc-sentry added there. */
+  membersAdded = new Map<string, Set<string>>();
   /** When resync last verified each instance's keys (the instance_key_checks table). */
   keysChecked = new Map<string, Date>();
 
@@ -35,6 +37,8 @@ export class InMemoryInstanceStore extends InstanceStore {
           projectOwned: false,
           dsnSealed: null,
           membersSynced: null,
+          conditions: [],
+          membersBackoff: null,
           ...i,
           updatedAt: now(),
         } as Instance),
@@ -107,6 +111,21 @@ export class InMemoryInstanceStore extends InstanceStore {
   }
   async markKeysChecked(ids: string[], at: Date) {
     for (const id of ids) if (this.instances.some((i) => i.id === id)) this.keysChecked.set(id, at);
+  }
+  async findAppInstances(app: string) {
+    return this.instances
+      .filter((i) => i.app === app)
+      .sort((x, y) => (x.module + '/' + x.env < y.module + '/' + y.env ? -1 : x.module + '/' + x.env > y.module + '/' + y.env ? 1 : 0))
+      .map((i) => ({ ...i }));
+  }
+  async teamMembersAdded(upstream: string, team: string) {
+    return [...(this.membersAdded.get(`${upstream}/${team}`) ?? [])].sort();
+  }
+  async recordTeamMembers(upstream: string, team: string, added: string[], removed: string[]) {
+    const set = this.membersAdded.get(`${upstream}/${team}`) ?? new Set<string>();
+    for (const e of added) set.add(e.toLowerCase());
+    for (const e of removed) set.delete(e.toLowerCase());
+    this.membersAdded.set(`${upstream}/${team}`, set);
   }
   async listSecretHolders() {
     return this.instances.filter((i) => i.desired === 'present' && i.state === 'ready' && i.secret).map((i) => ({ ...i }));

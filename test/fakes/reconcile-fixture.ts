@@ -24,6 +24,8 @@ export interface ReconcileFixtureOptions {
   locks?: InstanceLocks;
   log?: ReconcileLog;
   targets?: KubernetesTargets | null;
+  /** The reconciler's clock (default: the real one). */
+  now?: () => Date;
 }
 
 /** The reconciler and the REST instances service wired to in-memory fakes, for unit specs of the domain. */
@@ -35,7 +37,7 @@ export function reconcileFixture(o: ReconcileFixtureOptions = {}) {
   const upstreams = new UpstreamRegistry(config, () => tracker);
   const box = new SecretBox(randomBytes(32).toString('hex'));
   const log = o.log ?? { info: () => undefined, warn: () => undefined };
-  const reconciler = new Reconciler(store, upstreams, catalog, box, o.locks ?? new NoLocks(), o.targets ?? null, new OperationSettler(store), log);
+  const reconciler = new Reconciler(store, upstreams, catalog, box, o.locks ?? new NoLocks(), o.targets ?? null, new OperationSettler(store), log, o.now);
   const service = new InstancesService(store, catalog, upstreams, box);
   const caller = { protocol: 'rest' as const, actor: 'test' };
   /** Reconciles every enqueued instance once, as attempt `retryCount`. */

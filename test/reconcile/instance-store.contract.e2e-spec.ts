@@ -178,4 +178,43 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     expect(page.total).toBe(2);
     expect(page.items.map((o) => o.kind)).toEqual(['disable']);
   });
+
+  it('conditions and the member backoff: empty for a new instance, stored and read back as written', async () => {
+    const inst = await s.store.withModuleLock('cond', 'web', (tx) => tx.saveInstance(base('cond', 'prod')));
+    expect((await s.store.getInstance(inst.id))!.conditions).toEqual([]);
+    expect((await s.store.getInstance(inst.id))!.membersBackoff).toBeNull();
+    const conditions = [
+      {
+        type: 'ProjectReady' as const,
+        status: 'True' as const,
+        reason: 'Created',
+        message: 'm',
+        observedGeneration: 1,
+        lastTransitionTime: '2026-01-01T00:00:00.000Z',
+      },
+    ];
+    const membersBackoff = { generation: 1, failures: 2, retryAt: '2026-01-01T00:00:20.000Z' };
+    await s.store.updateInstance(inst.id, { conditions, membersBackoff });
+    const got = (await s.store.getInstance(inst.id))!;
+    expect(got.conditions).toEqual(conditions);
+    expect(got.membersBackoff).toEqual(membersBackoff);
+  });
+
+  it('team members svc-sentry added: per upstream and team, lower case, added and forgotten', async () => {
+    expect(await s.store.teamMembersAdded('up', 'team')).toEqual([]);
+    await s.store.recordTeamMembers('up', 'team', ['B@x.io', 'a@x.io', 'a@x.io'], []);
+    await s.store.recordTeamMembers('up', 'team', ['a@x.io'], []);
+    await s.store.recordTeamMembers('other', 'team', ['c@x.io'], []);
+    expect(await s.store.teamMembersAdded('up', 'team')).toEqual(['a@x.io', 'b@x.io']);
+    await s.store.recordTeamMembers('up', 'team', [], ['b@x.io', 'never@x.io']);
+    expect(await s.store.teamMembersAdded('up', 'team')).toEqual(['a@x.io']);
+    expect(await s.store.teamMembersAdded('other', 'team')).toEqual(['c@x.io']);
+  });
+
+  it("an app's instances across its modules", async () => {
+    await s.store.withModuleLock('appwide', 'web', (tx) => tx.saveInstance(base('appwide', 'prod')));
+    await s.store.withModuleLock('appwide', 'api', (tx) => tx.saveInstance({ ...base('appwide', 'stag'), module: 'api' }));
+    await s.store.withModuleLock('appwide-x', 'web', (tx) => tx.saveInstance(base('appwide-x', 'prod')));
+    expect((await s.store.findAppInstances('appwide')).map((i) => `${i.module}/${i.env}`)).toEqual(['api/stag', 'web/prod']);
+  });
 });

@@ -4,6 +4,15 @@ import { startTestApp, TestApp, upstreamEnv, waitFor } from '../support/app';
 const ORG = 'acme';
 const DEV = 'dev@example.com';
 
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+const byType = (list: Condition[] | undefined) => Object.fromEntries((list ?? []).map((c) => [c.type, c]));
+
 /**
  * A failing member sync never withholds the DSN: the project and key are made and the environment is `ready` with its
  * DSN while the team-members endpoint answers 403 or 500; the failure is shown and retried, and clears once the
@@ -33,17 +42,28 @@ describe('reconcile: team members after the DSN (real PostgreSQL, Sentry stand-i
       const envs = Object.values(s.environments ?? {}) as Array<{ state: string; dsn?: string; error?: string }>;
       return envs.length === 2 && envs.every((e) => e.state === 'ready' && e.dsn && /team members not synced/.test(e.error ?? '')) && s;
     }, 90_000);
-    for (const env of Object.values(held.environments) as Array<{ dsn: string; error: string }>) {
+    for (const env of Object.values(held.environments) as Array<{ dsn: string; error: string; conditions: Condition[] }>) {
       expect(env.dsn).toMatch(/^https?:\/\/[0-9a-f]+@/);
       expect(env.error).toContain(String(code === 403 ? 'permission' : code));
+      const c = byType(env.conditions);
+      // Delivered: project, key and Secret (no Kubernetes configured here: NoCluster).
+      expect([c.ProjectReady.status, c.KeyReady.status, c.SecretReady.status]).toEqual(['True', 'True', 'True']);
+      expect([c.MembersSynced.status, c.MembersSynced.reason]).toEqual(['False', code === 403 ? 'PermissionDenied' : 'UpstreamUnavailable']);
+      // The reason and when the next try is, in the message.
+      expect(c.MembersSynced.message).toContain(String(code === 403 ? 'permission' : code));
+      const next = /next try at (\S+Z)/.exec(c.MembersSynced.message);
+      expect(next).not.toBeNull();
+      expect(Date.parse(next![1])).toBeGreaterThan(Date.parse(c.MembersSynced.lastTransitionTime));
     }
     expect(standin.state.teamMembers(ORG, app)).toEqual([]);
 
     standin.setFaults({});
     await waitFor(async () => {
-      const envs = Object.values((await status(app)).environments) as Array<{ state: string; error?: string | null }>;
-      return envs.every((e) => e.state === 'ready' && !e.error);
+      const envs = Object.values((await status(app)).environments) as Array<{ state: string; error?: string | null; conditions: Condition[] }>;
+      return envs.every((e) => e.state === 'ready' && !e.error && byType(e.conditions).MembersSynced?.status === 'True');
     }, 90_000);
+    for (const env of Object.values((await status(app)).environments) as Array<{ conditions: Condition[] }>)
+      expect(byType(env.conditions).MembersSynced.reason).toBe('Synced');
     expect(standin.state.teamMembers(ORG, app)).toEqual([DEV]);
   });
 

@@ -288,7 +288,11 @@ chromiumTool.describe('web panel in a real browser, behind a path prefix', () =>
     expect(text).toContain('NamespaceNotFound');
     expect(text).toContain('namespace "shop-00-stag" not found');
     expect(await stag.locator('[data-role=todo]').textContent()).toContain('Check that the namespace exists');
-    expect(await page.locator('article[data-env=prod] [data-role=conditions]').count()).toBe(0);
+    // prod shows the conditions the reconciler reported (unaltered): all four True for a ready environment.
+    const prod = await page
+      .locator('article[data-env=prod] [data-role=conditions] li')
+      .evaluateAll((items) => items.map((li) => `${li.getAttribute('data-condition')}=${li.getAttribute('data-status')}`));
+    expect(prod).toEqual(['ProjectReady=True', 'KeyReady=True', 'SecretReady=True', 'MembersSynced=True']);
     await page.screenshot({ path: join(SHOTS, 'conditions.png'), fullPage: true });
     expect(problems).toEqual([]);
     await context.close();

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
-import { Desired, Instance, InstanceState, Protocol, SecretLocation, TargetRequest } from '../model';
+import { Condition, Desired, Instance, InstanceState, MembersBackoff, Protocol, SecretLocation, TargetRequest } from '../model';
 
 @Entity('instances')
 @Unique(['app', 'module', 'env'])
@@ -24,6 +24,8 @@ export class InstanceEntity implements Instance {
   @Column({ type: 'jsonb', nullable: true }) secret: SecretLocation | null;
   @Column({ type: 'jsonb', nullable: true }) developers: string[] | null;
   @Column({ name: 'members_synced', type: 'varchar', nullable: true }) membersSynced: string | null;
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" }) conditions: Condition[];
+  @Column({ name: 'members_backoff', type: 'jsonb', nullable: true }) membersBackoff: MembersBackoff | null;
   @Column({ type: 'varchar' }) origin: Protocol;
   @Column({ name: 'external_id', type: 'varchar', nullable: true }) externalId: string | null;
   @Column({ type: 'jsonb', nullable: true }) parameters: Record<string, unknown> | null;

@@ -1,7 +1,7 @@
 import { DomainError, ErrorCode } from '../../common/domain-error';
 import { UpstreamConfig } from '../../config/config.schema';
 import { CAPABILITIES, TrackerCapabilities } from '../capabilities';
-import { CreateKeyInput, CreateProjectInput, ErrorTracker, UpstreamKey, UpstreamProject } from '../error-tracker.port';
+import { CreateKeyInput, CreateProjectInput, ErrorTracker, TeamMembersResult, UpstreamKey, UpstreamProject } from '../error-tracker.port';
 import { UpstreamHttp } from '../http-client';
 import { limiterFor } from '../rate-limiter';
 
@@ -90,7 +90,9 @@ export class BugsinkTracker extends ErrorTracker {
   }
 
   /** Bugsink has no member endpoints (capabilities.members is false): nothing to do. */
-  async syncTeamMembers(): Promise<void> {}
+  async syncTeamMembers(): Promise<TeamMembersResult> {
+    return { added: [], removed: [], notInOrganization: [] };
+  }
 
   private async detail(id: string): Promise<BugsinkProject | null> {
     const url = `${this.api}/projects/${encodeURIComponent(id)}/`;

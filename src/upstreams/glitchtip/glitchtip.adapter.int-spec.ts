@@ -61,13 +61,14 @@ describe('GlitchtipTracker (against the stand-in in GlitchTip mode)', () => {
     await t.deleteKey('shop-web-stag', k.id); // absent is fine
   });
 
-  it('members: whole (paginated, set-syntax Link) list matched here; the token user is never removed', async () => {
+  it('members: whole (paginated, set-syntax Link) list matched here; only the asked ones change; the token user is never removed', async () => {
     for (const e of ['a@x.io', 'b@x.io', 'c@x.io']) gt.state.addOrgMember(ORG, e);
     const t = tracker();
-    await t.syncTeamMembers('shop', ['a@x.io', 'c@x.io']);
+    expect((await t.syncTeamMembers('shop', { add: ['a@x.io', 'c@x.io'], remove: [] })).added).toEqual(['a@x.io', 'c@x.io']);
     expect(gt.state.teamMembers(ORG, 'shop').sort()).toEqual(['a@x.io', BOT, 'c@x.io'].sort());
-    await t.syncTeamMembers('shop', ['b@x.io']);
-    expect(gt.state.teamMembers(ORG, 'shop').sort()).toEqual(['b@x.io', BOT].sort());
+    // Even asked to, the token user stays (GlitchTip added it to the team it created).
+    expect((await t.syncTeamMembers('shop', { add: ['b@x.io'], remove: ['a@x.io', BOT] })).removed).toEqual(['a@x.io']);
+    expect(gt.state.teamMembers(ORG, 'shop').sort()).toEqual(['b@x.io', BOT, 'c@x.io'].sort());
   });
 
   it("base URL without regionUrl; adminUrl is GlitchTip's project settings page", async () => {

@@ -1,6 +1,6 @@
 import { DomainError, ErrorCode } from '../../common/domain-error';
 import { CAPABILITIES, TrackerCapabilities } from '../capabilities';
-import { CreateKeyInput, CreateProjectInput, UpstreamKey, UpstreamProject } from '../error-tracker.port';
+import { CreateKeyInput, CreateProjectInput, TeamMembersChange, TeamMembersResult, UpstreamKey, UpstreamProject } from '../error-tracker.port';
 import { UpstreamHttp } from '../http-client';
 import { SentryKeyBody, SentryTracker, toKey, toProject } from '../sentry/sentry.adapter';
 
@@ -116,11 +116,11 @@ export class GlitchtipTracker extends SentryTracker {
 
   /**
    * Members as on Sentry (GlitchTip ignores `?query=email:`, so the whole member list is read and matched here),
-   * except that the token's own user, which GlitchTip adds to every team it creates, is never removed.
+   * except that the token's own user, which GlitchTip adds to every team it creates, is never removed, even when asked.
    */
-  override async syncTeamMembers(team: string, emails: string[]): Promise<void> {
+  override async syncTeamMembers(team: string, change: TeamMembersChange): Promise<TeamMembersResult> {
     const me = await this.tokenUser();
-    await super.syncTeamMembers(team, me ? [...emails, me] : emails);
+    return super.syncTeamMembers(team, { add: change.add, remove: change.remove.filter((e) => e.toLowerCase() !== me) });
   }
 
   private tokenUser(): Promise<string | null> {

@@ -34,13 +34,23 @@ describe('SentryTracker (against the Sentry API stand-in)', () => {
     expect(standin.state.teams(ORG).filter((x) => x.slug === 'shop')).toHaveLength(1);
   });
 
-  it('syncs team members across pages: adds org members, removes the others, skips non-members', async () => {
-    for (const e of ['a@x.io', 'b@x.io', 'c@x.io', 'd@x.io']) standin.state.addOrgMember(ORG, e);
+  it('team members: adds org members (reports who was added and who is not in the org), removes only the ones asked, touches nobody else', async () => {
+    for (const e of ['a@x.io', 'b@x.io', 'c@x.io', 'd@x.io', 'hand@x.io']) standin.state.addOrgMember(ORG, e);
     const t = tracker();
-    await t.syncTeamMembers('shop', ['a@x.io', 'b@x.io', 'c@x.io', 'stranger@x.io']);
-    expect(standin.state.teamMembers(ORG, 'shop').sort()).toEqual(['a@x.io', 'b@x.io', 'c@x.io']);
-    await t.syncTeamMembers('shop', ['C@x.io', 'd@x.io']);
-    expect(standin.state.teamMembers(ORG, 'shop').sort()).toEqual(['c@x.io', 'd@x.io']);
+    expect(await t.syncTeamMembers('shop', { add: ['hand@x.io'], remove: [] })).toEqual({ added: ['hand@x.io'], removed: [], notInOrganization: [] });
+    expect(await t.syncTeamMembers('shop', { add: ['a@x.io', 'b@x.io', 'c@x.io', 'stranger@x.io', 'Hand@x.io'], remove: [] })).toEqual({
+      added: ['a@x.io', 'b@x.io', 'c@x.io'],
+      removed: [],
+      notInOrganization: ['stranger@x.io'],
+    });
+    expect(standin.state.teamMembers(ORG, 'shop').sort()).toEqual(['a@x.io', 'b@x.io', 'c@x.io', 'hand@x.io']);
+    // Only what is asked goes; an e-mail that is no member is skipped.
+    expect(await t.syncTeamMembers('shop', { add: ['C@x.io', 'd@x.io'], remove: ['a@x.io', 'B@x.io', 'gone@x.io'] })).toEqual({
+      added: ['d@x.io'],
+      removed: ['a@x.io', 'b@x.io'],
+      notInOrganization: [],
+    });
+    expect(standin.state.teamMembers(ORG, 'shop').sort()).toEqual(['c@x.io', 'd@x.io', 'hand@x.io']);
   });
 
   it('creates a project (201), answers null on a duplicate (409), reads it with its team', async () => {

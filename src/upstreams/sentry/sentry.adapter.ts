@@ -1,6 +1,15 @@
 import { DomainError, ErrorCode } from '../../common/domain-error';
 import { UpstreamConfig } from '../../config/config.schema';
-import { CreateKeyInput, CreateProjectInput, ErrorTracker, TrackerCapabilities, UpstreamKey, UpstreamProject } from '../error-tracker.port';
+import {
+  CreateKeyInput,
+  CreateProjectInput,
+  ErrorTracker,
+  TeamMembersChange,
+  TeamMembersResult,
+  TrackerCapabilities,
+  UpstreamKey,
+  UpstreamProject,
+} from '../error-tracker.port';
 import { HttpResponse, UpstreamHttp } from '../http-client';
 import { limiterFor } from '../rate-limiter';
 import { CAPABILITIES } from '../capabilities';
@@ -96,30 +105,44 @@ export class SentryTracker extends ErrorTracker {
   }
 
   /**
-   * Team membership through Sentry's member endpoints: team members are organization members, so a
-   * developer who is not in the organization yet is skipped (reported in the result), never invited.
+   * Team membership through Sentry's member endpoints: team members are organization members, so a developer who is not
+   * in the organization yet is reported, never invited. Only the given e-mails are touched: `add` are added when missing
+   * (and reported as added only then), `remove` are removed when present.
    */
-  async syncTeamMembers(team: string, emails: string[]): Promise<void> {
+  async syncTeamMembers(team: string, change: TeamMembersChange): Promise<TeamMembersResult> {
     const api = await this.api();
     const current = await this.http.paginate<{ id: string; email: string }>(`${api}/teams/${this.org}/${encodeURIComponent(team)}/members/`);
-    const have = new Map(current.map((m) => [m.email.toLowerCase(), String(m.id)]));
-    const want = new Set(emails.map((e) => e.toLowerCase()));
+    const have = new Map(current.filter((m) => typeof m?.email === 'string').map((m) => [m.email.toLowerCase(), String(m.id)]));
     const membership = (memberId: string) => `/organizations/${this.org}/members/${encodeURIComponent(memberId)}/teams/${encodeURIComponent(team)}/`;
-    for (const email of want) {
+    const result: TeamMembersResult = { added: [], removed: [], notInOrganization: [] };
+    for (const email of new Set(change.add.map((e) => e.toLowerCase()))) {
       if (have.has(email)) continue;
-      const found = await this.http.paginate<{ id: string; email: string }>(
-        `${api}/organizations/${this.org}/members/?query=${encodeURIComponent(`email:${email}`)}`,
-      );
-      const member = found.find((m) => m.email?.toLowerCase() === email);
-      if (!member) continue;
+      const member = await this.orgMember(api, email);
+      if (!member) {
+        result.notInOrganization.push(email);
+        continue;
+      }
       const { res, url } = await this.call('POST', membership(String(member.id)));
       if (res.status >= 300 && res.status !== 409) UpstreamHttp.fail(this.name, 'POST', url, res);
+      // 201 = added now; 204/409 = it was a member already (added meanwhile by someone else): not ours.
+      if (res.status === 201 || res.status === 200) result.added.push(email);
     }
-    for (const [email, id] of have) {
-      if (want.has(email)) continue;
+    for (const email of new Set(change.remove.map((e) => e.toLowerCase()))) {
+      const id = have.get(email);
+      if (!id) continue;
       const { res, url } = await this.call('DELETE', membership(id));
       if (res.status >= 300 && res.status !== 404) UpstreamHttp.fail(this.name, 'DELETE', url, res);
+      result.removed.push(email);
     }
+    return result;
+  }
+
+  /** The organization member with this e-mail (Sentry's `?query=email:` search). */
+  protected async orgMember(api: string, email: string): Promise<{ id: string; email: string } | undefined> {
+    const found = await this.http.paginate<{ id: string; email: string }>(
+      `${api}/organizations/${this.org}/members/?query=${encodeURIComponent(`email:${email}`)}`,
+    );
+    return found.find((m) => m.email?.toLowerCase() === email);
   }
 
   async getProject(slug: string): Promise<UpstreamProject | null> {
