@@ -1,12 +1,12 @@
-import { ApiException } from '@kubernetes/client-node';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { k8s } from './client-node';
 import { statusOf, toDomainError, withTimeout } from './kube-errors';
 
 /** The apiserver's answers as client-node reports them, mapped to cluster codes (the real-apiserver cases are in test/kubernetes/secrets.int-spec.ts). */
 describe('toDomainError (Kubernetes failures)', () => {
   const ref = { cluster: 'prod-sh', namespace: 'shop-prod', name: 'svc-sentry-web' };
   const status = (code: number, message: string) =>
-    new ApiException(code, `HTTP-Code: ${code}`, JSON.stringify({ kind: 'Status', status: 'Failure', message, code }), {});
+    new k8s.ApiException(code, `HTTP-Code: ${code}`, JSON.stringify({ kind: 'Status', status: 'Failure', message, code }), {});
 
   it.each([
     [429, 'Too many requests, please try again later.'],
