@@ -288,6 +288,11 @@ export class InstanceOpsService {
     return this.store.latestOperationFor(instanceId, bindingId);
   }
 
+  /** The latest operation a protocol made for its own instance id (also once that id's environment moved to another id). */
+  latestOperationByExternalId(origin: PlatformProtocol, externalId: string): Promise<Operation | null> {
+    return this.store.latestOperationByExternalId(origin, externalId);
+  }
+
   async operation(id: string): Promise<Operation | null> {
     return /^[0-9a-f-]{36}$/i.test(id) ? this.store.getOperation(id) : null;
   }

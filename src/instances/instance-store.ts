@@ -70,5 +70,10 @@ export abstract class InstanceStore {
   abstract openOperationsFor(instanceId: string): Promise<Operation[]>;
   /** The latest operation that touched the instance (with bindingId: of that binding; with null: not of a binding). */
   abstract latestOperationFor(instanceId: string, bindingId?: string | null): Promise<Operation | null>;
+  /**
+   * The latest operation a platform protocol made for its own instance id, not of a binding. Answers also after that
+   * id's app/module/env was provisioned again under another id (the operation records the id it was made for).
+   */
+  abstract latestOperationByExternalId(protocol: Protocol, externalId: string): Promise<Operation | null>;
   abstract finishOperation(id: string, state: OperationState, description: string | null): Promise<void>;
 }

@@ -194,6 +194,17 @@ export class TypeormInstanceStore extends InstanceStore {
     return q.orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'DESC').getOne();
   }
 
+  latestOperationByExternalId(protocol: Protocol, externalId: string): Promise<Operation | null> {
+    return this.ds.manager
+      .createQueryBuilder(OperationEntity, 'o')
+      .where('o.protocol = :protocol', { protocol })
+      .andWhere(`o.request->>'externalId' = :externalId`, { externalId })
+      .andWhere(`o.request->>'bindingId' IS NULL`)
+      .orderBy('o.createdAt', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .getOne();
+  }
+
   async finishOperation(id: string, state: OperationState, description: string | null): Promise<void> {
     await this.ds.manager.update(OperationEntity, { id, state: 'in progress' }, { state, description, finishedAt: new Date() });
   }

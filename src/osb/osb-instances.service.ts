@@ -164,7 +164,13 @@ export class OsbInstancesService {
     if (byToken && byToken.protocol === 'osb' && byToken.request.externalId === iid && byToken.request.bindingId === undefined)
       return this.describe(byToken, ctx);
     const inst = await this.ops.byExternalId('osb', iid);
-    if (!inst) throw notFound(`instance ${iid} does not exist`);
+    if (!inst) {
+      // The id's app/module/env was provisioned again under another id (or the id never existed): the id's own
+      // latest operation answers (e.g. its finished deprovision); another instance's operation token does not.
+      const own = byToken ? null : await this.ops.latestOperationByExternalId('osb', iid);
+      if (!own) throw notFound(`instance ${iid} does not exist`);
+      return this.describe(own, ctx);
+    }
     if (typeof query.operation === 'string' && query.operation.startsWith(NOOP_UPDATE))
       return { status: 200, body: { state: 'succeeded', description: 'nothing to change' } };
     const op = byToken && byToken.instances[inst.id] !== undefined ? byToken : await this.ops.latestOperation(inst.id, null);

@@ -159,6 +159,9 @@ export class InMemoryInstanceStore extends InstanceStore {
         ) ?? null
     );
   }
+  async latestOperationByExternalId(protocol: Protocol, externalId: string) {
+    return [...this.operations].reverse().find((o) => o.protocol === protocol && o.request.externalId === externalId && o.request.bindingId == null) ?? null;
+  }
   async finishOperation(id: string, state: OperationState, description: string | null) {
     const o = this.operations.find((x) => x.id === id && x.state === 'in progress');
     if (o) Object.assign(o, { state, description, finishedAt: new Date() });

@@ -340,5 +340,33 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
       expect((await lastOp('async-1', `?operation=${res.body.operation}`)).body).toEqual({ state: 'succeeded' });
       await rejected(410, 'DELETE', `${SI}/async-1${q}&accepts_incomplete=true`);
     });
+
+    it("an old instance id whose app/module/env is provisioned again under a new id: last_operation answers the old id's own deprovision, never the new id's", async () => {
+      const q = `?service_id=${ids.service}&plan_id=${ids.async}`;
+      const body = provisionBody(ids, ids.async, { parameters: { app: 'reuseapp' } });
+      const prov = await osb('PUT', `${SI}/reuse-old?accepts_incomplete=true`, body);
+      expect(prov.status).toBe(202);
+      await untilSucceeded('reuse-old');
+      const dep = await osb('DELETE', `${SI}/reuse-old${q}&accepts_incomplete=true`);
+      expect(dep.status).toBe(202);
+      await untilSucceeded('reuse-old');
+      // The same app/module/env under a new id, held in progress by a slow upstream.
+      standin.setFaults({ latencyMs: 1500 });
+      try {
+        const next = await osb('PUT', `${SI}/reuse-new?accepts_incomplete=true`, body);
+        expect(next.status).toBe(202);
+        expect((await lastOp('reuse-new', `?operation=${next.body.operation}`)).body.state).toBe('in progress');
+        // The old id: its deprovision's state (the platform may poll late), with or without the operation.
+        expect((await lastOp('reuse-old', `?operation=${dep.body.operation}`)).body).toEqual({ state: 'succeeded' });
+        expect(await lastOp('reuse-old')).toMatchObject({ status: 200, body: { state: 'succeeded' } });
+        // The new id's operation is not the old id's.
+        await rejected(404, 'GET', `${SI}/reuse-old/last_operation?operation=${next.body.operation}`);
+        await rejected(404, 'GET', `${SI}/reuse-old`);
+        await rejected(410, 'DELETE', `${SI}/reuse-old${q}&accepts_incomplete=true`);
+      } finally {
+        standin.setFaults({});
+      }
+      await untilSucceeded('reuse-new');
+    });
   });
 });
