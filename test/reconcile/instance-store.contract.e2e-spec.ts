@@ -179,6 +179,37 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     expect(page.items.map((o) => o.kind)).toEqual(['disable']);
   });
 
+  it("a protocol's latest operation for its own instance id, not of a binding, also after the environment moved to another id", async () => {
+    const inst = await s.store.withModuleLock('moved', 'web', (tx) => tx.saveInstance({ ...base('moved', 'prod'), origin: 'osb', externalId: 'old-id' }));
+    const op = (kind: string, request: Record<string, unknown>, protocol: 'osb' | 'bkpaas' = 'osb') =>
+      s.store.withModuleLock('moved', 'web', async (tx) => {
+        // Each once the clock has moved on, so "latest" has one answer.
+        const t = Date.now();
+        while (Date.now() === t) await new Promise((r) => setImmediate(r));
+        return tx.createOperation({
+          kind,
+          app: 'moved',
+          module: 'web',
+          protocol,
+          actor: 't',
+          originatingIdentity: null,
+          request,
+          instances: { [inst.id]: 1 },
+          state: 'succeeded',
+          description: null,
+        });
+      });
+    await op('provision', { externalId: 'old-id' });
+    const deprovision = await op('deprovision', { externalId: 'old-id' });
+    await op('bind', { externalId: 'old-id', bindingId: 'b1' });
+    await op('provision', { externalId: 'old-id' }, 'bkpaas');
+    await s.store.updateInstance(inst.id, { externalId: 'new-id' });
+    const newer = await op('provision', { externalId: 'new-id' });
+    expect((await s.store.latestOperationByExternalId('osb', 'old-id'))?.id).toBe(deprovision.id);
+    expect((await s.store.latestOperationByExternalId('osb', 'new-id'))?.id).toBe(newer.id);
+    expect(await s.store.latestOperationByExternalId('osb', 'never')).toBeNull();
+  });
+
   it('conditions and the member backoff: empty for a new instance, stored and read back as written', async () => {
     const inst = await s.store.withModuleLock('cond', 'web', (tx) => tx.saveInstance(base('cond', 'prod')));
     expect((await s.store.getInstance(inst.id))!.conditions).toEqual([]);
