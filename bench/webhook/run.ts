@@ -16,13 +16,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ArrayEnabledTargetsSource, EnabledTarget, EnabledTargetsView } from '../../src/kubernetes/webhook/enabled-targets';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { EnabledTarget, EnabledTargetsSink, EnabledTargetsSource, EnabledTargetsView } from '../../src/kubernetes/webhook/enabled-targets';
 import { WebhookServer } from '../../src/kubernetes/webhook/webhook-server';
 import { createCa, issueServingCert } from '../../test/harness/kube/pki';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const TARGETS = { throughput_ratio: 0.8, p99_added_ms: 2 };
+const TARGETS = { throughput_ratio: 0.9, p99_added_ms: 2 };
+/** Changes a second applied to the webhook's view during the run (the change feed's work). */
+const VIEW_CHANGES_PER_S = Number(process.env.BENCH_VIEW_CHANGES_PER_S ?? 50);
 
 /** A Pod as a ReplicaSet creates it (two containers, some env, probes, volumes), labelled for an enabled module. */
 function review(i: number): string {
@@ -104,8 +107,11 @@ async function serve(kind: string, dir: string): Promise<void> {
       targets.push({ cluster: 'c1', namespace: `app${i}-stag`, app: `app${i}`, module: 'default', env: 'stag', secretName: 'svc-sentry-default' });
     }
     targets.push({ cluster: 'c1', namespace: 'tnfood-stag', app: 'tnfood', module: 'default', env: 'stag', secretName: 'svc-sentry-default' });
-    const view = new EnabledTargetsView(new ArrayEnabledTargetsSource(targets));
-    await view.refreshNow();
+    // The view as it runs in production: loaded once, then kept current from a change feed while the load runs.
+    const source = new ChangingSource(targets);
+    const view = new EnabledTargetsView(source);
+    await view.start();
+    source.churn(VIEW_CHANGES_PER_S);
     const server = new WebhookServer({
       host: '127.0.0.1',
       port: 0,
@@ -148,22 +154,80 @@ async function serve(kind: string, dir: string): Promise<void> {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
   }
-  // CPU time of this server process, so the report has a figure that other load on the machine does not skew.
+  // CPU time of this server process, so the report has a figure that other load on the machine does not skew, and
+  // the event loop's delay (stalls: GC, view updates, anything synchronous) while the load runs.
   let base = process.cpuUsage();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   process.on('message', (m: { cmd?: string }) => {
-    if (m?.cmd === 'reset') base = process.cpuUsage();
+    if (m?.cmd === 'reset') {
+      base = process.cpuUsage();
+      loop.reset();
+    }
     if (m?.cmd === 'stats') {
       const u = process.cpuUsage(base);
-      process.send!({ cpuUs: u.user + u.system });
+      process.send!({ cpuUs: u.user + u.system, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 });
     }
   });
+  process.once('SIGTERM', () => process.exit(0));
   process.send!({ port });
 }
 
-function ask(child: ChildProcess, cmd: 'reset' | 'stats'): Promise<{ cpuUs: number } | undefined> {
+interface ServerStats {
+  cpuUs: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
+}
+
+function ask(child: ChildProcess, cmd: 'reset' | 'stats'): Promise<ServerStats | undefined> {
   child.send({ cmd });
   if (cmd === 'reset') return Promise.resolve(undefined);
-  return new Promise((ok) => child.once('message', (m: { cpuUs: number }) => ok(m)));
+  return new Promise((ok) => child.once('message', (m: ServerStats) => ok(m)));
+}
+
+/**
+ * An incremental source like the database's (PgEnabledTargets): rows by id, a change feed that names changed ids,
+ * and `churn(n)` changing n rows a second (one module disabled, another enabled) while the bench runs.
+ */
+class ChangingSource extends EnabledTargetsSource {
+  private readonly rows = new Map<string, EnabledTarget>();
+  private readonly all: EnabledTarget[];
+  private sink?: EnabledTargetsSink;
+
+  constructor(targets: EnabledTarget[]) {
+    super();
+    this.all = targets.map((t, i) => ({ ...t, id: `i${i}` }));
+    for (const t of this.all) this.rows.set(t.id!, t);
+  }
+
+  async list(): Promise<EnabledTarget[]> {
+    return [...this.rows.values()];
+  }
+
+  override async read(ids: string[]): Promise<EnabledTarget[]> {
+    return ids.flatMap((id) => (this.rows.has(id) ? [{ ...this.rows.get(id)! }] : []));
+  }
+
+  override async watch(sink: EnabledTargetsSink): Promise<void> {
+    this.sink = sink;
+    sink.reset();
+  }
+
+  churn(perSecond: number): void {
+    if (perSecond <= 0) return;
+    let n = 0;
+    setInterval(() => {
+      const ids: string[] = [];
+      for (let k = 0; k < Math.max(1, Math.round(perSecond / 10)); k++) {
+        // Never the module the load's reviews are for (the last target).
+        const t = this.all[n++ % (this.all.length - 1)];
+        if (this.rows.has(t.id!)) this.rows.delete(t.id!);
+        else this.rows.set(t.id!, t);
+        ids.push(t.id!);
+      }
+      this.sink?.changed(ids);
+    }, 100).unref();
+  }
 }
 
 interface Result {
@@ -268,7 +332,15 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const start = (kind: string) =>
     new Promise<number>((ok, fail) => {
-      const child = fork(__filename, ['serve', kind, dir], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, NODE_ENV: 'production' } });
+      // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile of each server process there (--cpu-prof).
+      const execArgv = process.env.BENCH_PROFILE_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${kind}.cpuprofile`]
+        : [];
+      const child = fork(__filename, ['serve', kind, dir], {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        env: { ...process.env, NODE_ENV: 'production' },
+        execArgv,
+      });
       children.push(child);
       child.once('message', (m: any) => ok(m.port));
       child.once('exit', (code) => fail(new Error(`${kind} server exited with ${code}`)));
@@ -284,7 +356,8 @@ async function main(): Promise<void> {
     for (let s = 0; s < SECONDS; s++) {
       for (const l of s % 2 ? [hook, bare] : [bare, hook]) await l.run(1000, true);
     }
-    const [bareCpu, hookCpu] = [(await ask(bareChild, 'stats'))!.cpuUs, (await ask(hookChild, 'stats'))!.cpuUs];
+    const [bareStats, hookStats] = [(await ask(bareChild, 'stats'))!, (await ask(hookChild, 'stats'))!];
+    const [bareCpu, hookCpu] = [bareStats.cpuUs, hookStats.cpuUs];
     const [b, h] = [bare.result(), hook.result()];
     const cpuPerReq = { bare: bareCpu / Math.max(1, b.requests), webhook: hookCpu / Math.max(1, h.requests) };
     for (const r of [b, h]) {
@@ -308,6 +381,11 @@ async function main(): Promise<void> {
         seconds: SECONDS,
         load_average_1m: round(loadavg()[0], 2),
         server_cpu_us_per_request: { webhook: round(cpuPerReq.webhook, 1), bare: round(cpuPerReq.bare, 1) },
+        event_loop_delay_ms: {
+          webhook: { p99: round(hookStats.loopP99Ms, 2), max: round(hookStats.loopMaxMs, 2) },
+          bare: { p99: round(bareStats.loopP99Ms, 2), max: round(bareStats.loopMaxMs, 2) },
+        },
+        view_changes_per_s: VIEW_CHANGES_PER_S,
         webhook: {
           requests: h.requests,
           patched: h.patched,
@@ -329,7 +407,8 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    for (const c of children) c.kill();
+    // SIGTERM ends a server through its handler (so a CPU profile is written) and not by the signal.
+    await Promise.all(children.map((c) => new Promise((done) => (c.exitCode !== null ? done(undefined) : (c.once('exit', done), c.kill('SIGTERM'))))));
     rmSync(dir, { recursive: true, force: true });
   }
 }
