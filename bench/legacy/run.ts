@@ -52,7 +52,6 @@ interface Work {
 
 /** Runs fn once with node:fs's readFileSync/writeFileSync counted (the patcher and the baselines use these). */
 function counted(fn: () => void): Work {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require('node:fs') as typeof import('node:fs');
   const [read, write] = [fs.readFileSync, fs.writeFileSync];
   const w: Work = { files_read: 0, bytes_read: 0, files_written: 0, bytes_written: 0 };

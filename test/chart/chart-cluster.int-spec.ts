@@ -209,7 +209,6 @@ describeWithKube('Helm chart on the real apiserver', () => {
     await standin?.close();
     await cluster?.stop();
     if (home) rmSync(home, { recursive: true, force: true });
-    // eslint-disable-next-line no-console
     console.log(`chart on the apiserver: ${JSON.stringify(timings)} ms`);
   });
 
