@@ -27,6 +27,27 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
     expect(await dbSnapshot(t.databaseUrl)).toBe(before);
     return res;
   };
+  /**
+   * A rejected request while a reconcile pass runs in the background: the pass may update its own rows meanwhile
+   * (state, conditions, key ids), so this compares what a request writes: no operation, key or instance added,
+   * no instance's desired state, generation, plan, external id or parameters changed, no attachment changed.
+   */
+  const requestWrites = async () =>
+    JSON.stringify({
+      attachments: await query(t.databaseUrl, 'SELECT * FROM attachments ORDER BY id'),
+      instances: await query(t.databaseUrl, 'SELECT id, desired, generation, plan, external_id, parameters FROM instances ORDER BY id'),
+      keys: await query(t.databaseUrl, 'SELECT id, binding_id, desired, parameters FROM keys ORDER BY id'),
+      operations: await query(t.databaseUrl, 'SELECT id, kind, request FROM operations ORDER BY id'),
+    });
+  const rejectedWhileBusy = async (status: number, method: string, path: string, body?: unknown, error?: string) => {
+    const before = await requestWrites();
+    const res = await osb(method, path, body);
+    expect(res.status).toBe(status);
+    expect(typeof res.body.description).toBe('string');
+    if (error) expect(res.body.error).toBe(error);
+    expect(await requestWrites()).toBe(before);
+    return res;
+  };
   const lastOp = (iid: string, q = '') => osb('GET', `${SI}/${iid}/last_operation${q}`);
   const untilSucceeded = (iid: string) => waitFor(async () => ((await lastOp(iid)).body.state === 'succeeded' ? true : null), 20_000);
 
@@ -287,13 +308,12 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
       expect(res.status).toBe(202);
       expect(res.body.credentials).toBeUndefined();
       expect((await osb('GET', B('async-1', 'ab-1'))).status).toBe(404);
-      await rejected(422, 'PUT', `${B('async-1', 'ab-2')}?accepts_incomplete=true`, bindBody(), undefined, 'ConcurrencyError');
-      await rejected(
+      await rejectedWhileBusy(422, 'PUT', `${B('async-1', 'ab-2')}?accepts_incomplete=true`, bindBody(), 'ConcurrencyError');
+      await rejectedWhileBusy(
         422,
         'PATCH',
         `${SI}/async-1?accepts_incomplete=true`,
         { service_id: ids.service, parameters: { module: 'default' } },
-        undefined,
         'ConcurrencyError',
       );
       const lo = await osb('GET', `${B('async-1', 'ab-1')}/last_operation?operation=${res.body.operation}`);
@@ -360,9 +380,9 @@ describe('OSB: contract (real PostgreSQL, Sentry stand-in)', () => {
         expect((await lastOp('reuse-old', `?operation=${dep.body.operation}`)).body).toEqual({ state: 'succeeded' });
         expect(await lastOp('reuse-old')).toMatchObject({ status: 200, body: { state: 'succeeded' } });
         // The new id's operation is not the old id's.
-        await rejected(404, 'GET', `${SI}/reuse-old/last_operation?operation=${next.body.operation}`);
-        await rejected(404, 'GET', `${SI}/reuse-old`);
-        await rejected(410, 'DELETE', `${SI}/reuse-old${q}&accepts_incomplete=true`);
+        await rejectedWhileBusy(404, 'GET', `${SI}/reuse-old/last_operation?operation=${next.body.operation}`);
+        await rejectedWhileBusy(404, 'GET', `${SI}/reuse-old`);
+        await rejectedWhileBusy(410, 'DELETE', `${SI}/reuse-old${q}&accepts_incomplete=true`);
       } finally {
         standin.setFaults({});
       }
