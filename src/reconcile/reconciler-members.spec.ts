@@ -112,6 +112,20 @@ describe('Reconciler: conditions and team members (domain, in-memory fakes)', ()
     expect((await store.getInstance(id))!.conditions).toEqual([]);
   });
 
+  it('giving up: the failed step\'s condition carries the reason it gave up with, not "will retry"', async () => {
+    const { service, caller, store, tracker, reconciler } = setup();
+    tracker.failNext.set('ensureTeam', 10);
+    await service.setMonitoring({ app: 'gone', module: 'web', enabled: true }, caller);
+    const id = store.instances.find((i) => i.env === 'stag')!.id;
+    expect(await reconciler.reconcile(id, { retryCount: 0, retryLimit: 1 })).toBe('retry');
+    expect((await store.getInstance(id))!.conditions[0].message).toMatch(/will retry/);
+    expect(await reconciler.reconcile(id, { retryCount: 1, retryLimit: 1 })).toBe('failed');
+    const inst = (await store.getInstance(id))!;
+    expect(inst.state).toBe('failed');
+    expect(inst.conditions[0]).toMatchObject({ type: 'ProjectReady', status: 'False', reason: 'UpstreamUnavailable', message: inst.error });
+    expect(inst.error).toMatch(/^gave up after 2 attempts: /);
+  });
+
   it('members svc-sentry owns: removes only what it added and no environment of the team wants; a hand-added member stays', async () => {
     const { service, caller, store, tracker, drain } = setup();
     await service.setMonitoring({ app: 'own', module: 'web', enabled: true, developers: ['a@x.io'] }, caller);

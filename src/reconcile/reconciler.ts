@@ -6,7 +6,7 @@ import { CatalogService } from '../catalog/catalog.service';
 import { Plan } from '../catalog/plan';
 import { InstanceStore } from '../instances/instance-store';
 import { ConditionSet } from '../instances/conditions';
-import { ConditionType, Dsn, Instance, MembersBackoff } from '../instances/model';
+import { CONDITION_TYPES, ConditionType, Dsn, Instance, MembersBackoff } from '../instances/model';
 import { KubernetesTargets } from '../kubernetes/kubernetes-targets.port';
 import { ErrorTracker, UpstreamKey } from '../upstreams/error-tracker.port';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
@@ -119,7 +119,16 @@ export class Reconciler {
       if (!inst || inst.generation !== result.generation) return 'superseded' as const;
       const reason = `gave up after ${attempts} attempts: ${result.error.message}`;
       this.log.warn({ instance: instanceId, code: result.error.code }, `reconcile failed: ${reason}`);
-      await this.store.updateInstance(instanceId, { state: 'failed', error: reason, reconciledAt: this.now() });
+      // The failing step's condition says it too (it said "will retry").
+      const conds = new ConditionSet(inst.conditions, inst.generation, this.now);
+      const failing = CONDITION_TYPES.map((t) => conds.get(t)).find((c) => c.status === 'False');
+      if (failing) conds.set(failing.type, 'False', failing.reason, reason);
+      await this.store.updateInstance(instanceId, {
+        state: 'failed',
+        error: reason,
+        reconciledAt: this.now(),
+        ...(conds.changed && inst.desired === 'present' ? { conditions: conds.take() } : {}),
+      });
       await this.settler.settle(instanceId);
       return 'failed' as const;
     });
