@@ -68,6 +68,9 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
       ['prod', '0.01'],
     ]) {
       expect(s.environments[env].secret).toEqual({ cluster: 'main', namespace: `tnfood-${env}`, name: 'svc-sentry-default' });
+      const secretReady = s.environments[env].conditions.find((c: { type: string }) => c.type === 'SecretReady');
+      expect([secretReady.status, secretReady.reason]).toEqual(['True', 'Applied']);
+      expect(secretReady.message).toContain(`tnfood-${env}`);
       const r = await secret(`tnfood-${env}`);
       expect(r.status).toBe(200);
       expect(r.body.metadata.labels).toMatchObject({
@@ -116,6 +119,10 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
     }, 60_000);
     expect(s.environments.stag.error).toMatch(/svc-sentry-default/);
     expect(s.environments.stag.error).toMatch(/not (managed|owned)|does not own|not created by svc-sentry/i);
+    const stag = Object.fromEntries(
+      s.environments.stag.conditions.map((c: { type: string; status: string; reason: string }) => [c.type, `${c.status}/${c.reason}`]),
+    );
+    expect(stag).toMatchObject({ KeyReady: 'True/Active', SecretReady: 'False/NotOwned' });
     expect(unb64((await secret('other-stag')).body.data.SENTRY_DSN)).toBe('https://mine@elsewhere/1');
   });
 
@@ -141,6 +148,16 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
     await new Promise((r) => setTimeout(r, 30_000)); // the outage itself: the apiserver stays down for 30 s
     const during = await Promise.all(modules.map((m) => status('outage', m)));
     expect(during.some((s) => Object.values<any>(s.environments).some((e) => e.state !== 'ready'))).toBe(true);
+    // While the apiserver is down: the DSN is made upstream, the Secret step says why it waits.
+    const waiting = during
+      .flatMap((s) => Object.values<any>(s.environments))
+      .filter((e) => e.conditions.some((c: any) => c.type === 'SecretReady' && c.status === 'False'));
+    expect(waiting.length).toBeGreaterThan(0);
+    for (const e of waiting) {
+      const c = Object.fromEntries(e.conditions.map((x: any) => [x.type, `${x.status}/${x.reason}`]));
+      expect(c).toMatchObject({ KeyReady: 'True/Active', SecretReady: 'False/ClusterUnavailable' });
+      expect(c.ProjectReady).toMatch(/^True\//);
+    }
     await cluster.startApiserver();
     await Promise.all(
       modules.map((m) =>
