@@ -29,7 +29,13 @@ export class ToggleMonitoringDto {
   @MaxLength(63)
   plan?: string;
 
-  @ApiPropertyOptional({ description: 'E-mails of the app developers, synced as members of the app team upstream.', type: [String], nullable: false })
+  @ApiPropertyOptional({
+    description:
+      "E-mails of the app developers, added to the app's team upstream (organization members only). svc-sentry removes only members it added " +
+      'itself and no module of the app lists any more; an empty list changes nothing; omit it to keep the current list.',
+    type: [String],
+    nullable: false,
+  })
   @Absent('developers')
   @IsArray({ message: 'developers must be a list of e-mails (omit it to leave members alone)' })
   @ArrayMaxSize(500)
