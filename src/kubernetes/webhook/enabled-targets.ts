@@ -72,6 +72,35 @@ class Index {
   }
 }
 
+/** The view's indexes: by instance id (for changes), by cluster and across clusters (for lookups). */
+class Maps {
+  readonly byId = new Map<string, { k: string; t: EnabledTarget }>();
+  readonly byCluster = new Map<string, Index>();
+  readonly any = new Index();
+
+  put(t: EnabledTarget): void {
+    const id = idOf(t);
+    this.remove(id);
+    const k = key(t.namespace, t.app, t.module);
+    this.byId.set(id, { k, t });
+    let c = this.byCluster.get(t.cluster);
+    if (!c) this.byCluster.set(t.cluster, (c = new Index()));
+    c.add(k, t);
+    this.any.add(k, t);
+  }
+
+  remove(id: string): void {
+    const was = this.byId.get(id);
+    if (!was) return;
+    this.byId.delete(id);
+    this.byCluster.get(was.t.cluster)?.remove(was.k, id);
+    this.any.remove(was.k, id);
+  }
+}
+
+/** Rows indexed per turn of the event loop during a full load (a load of 100,000 must not stall admission). */
+const LOAD_SLICE = 2000;
+
 export interface EnabledTargetsViewOptions {
   /** Polling interval for a source without a change feed (ms). */
   intervalMs?: number;
@@ -93,9 +122,7 @@ export interface EnabledTargetsViewOptions {
  */
 export class EnabledTargetsView {
   private readonly log = new Logger('EnabledTargetsView');
-  private readonly byId = new Map<string, { k: string; t: EnabledTarget }>();
-  private byCluster = new Map<string, Index>();
-  private any = new Index();
+  private maps = new Maps();
   private timer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
   private retryDelay: number;
@@ -128,7 +155,7 @@ export class EnabledTargetsView {
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.maps.byId.size;
   }
 
   /** Whether the source has a change feed (then no periodic reload is needed). */
@@ -144,7 +171,7 @@ export class EnabledTargetsView {
   /** Target for a Pod in namespace labelled app/module; cluster narrows it when the webhook URL names one. */
   lookup(namespace: string, app: string, module: string, cluster?: string): EnabledTarget | undefined {
     const k = key(namespace, app, module);
-    return cluster ? this.byCluster.get(cluster)?.get(k) : this.any.get(k);
+    return cluster ? this.maps.byCluster.get(cluster)?.get(k) : this.maps.any.get(k);
   }
 
   /** Reloads in full now; concurrent callers share the work, and a call during a load gets one more load afterwards. */
@@ -254,10 +281,13 @@ export class EnabledTargetsView {
       this.log.warn(`load of enabled targets failed, keeping the last view (${this.size} entries): ${(e as Error).message}`);
       return false;
     }
-    this.byId.clear();
-    this.byCluster = new Map();
-    this.any = new Index();
-    for (const t of list) this.put(t);
+    // Built aside in slices (lookups answer from the previous view meanwhile), then swapped in at once.
+    const next = new Maps();
+    for (let i = 0; i < list.length; i += LOAD_SLICE) {
+      if (i > 0) await new Promise<void>((r) => setImmediate(r));
+      for (const t of list.slice(i, i + LOAD_SLICE)) next.put(t);
+    }
+    this.maps = next;
     this.reloads++;
     this.loadedAt = new Date();
     enabledViewRefreshes.inc({ outcome: 'ok' });
@@ -278,30 +308,11 @@ export class EnabledTargetsView {
       this.log.warn(`re-reading ${ids.length} changed instance(s) failed, retrying: ${(e as Error).message}`);
       return false;
     }
-    for (const id of ids) this.remove(id);
-    for (const t of now) this.put(t);
+    for (const id of ids) this.maps.remove(id);
+    for (const t of now) this.maps.put(t);
     this.applied += ids.length;
     enabledViewChanges.inc({ outcome: 'ok' }, ids.length);
     enabledViewSize.set(this.size);
     return true;
-  }
-
-  private put(t: EnabledTarget): void {
-    const id = idOf(t);
-    this.remove(id);
-    const k = key(t.namespace, t.app, t.module);
-    this.byId.set(id, { k, t });
-    let c = this.byCluster.get(t.cluster);
-    if (!c) this.byCluster.set(t.cluster, (c = new Index()));
-    c.add(k, t);
-    this.any.add(k, t);
-  }
-
-  private remove(id: string): void {
-    const was = this.byId.get(id);
-    if (!was) return;
-    this.byId.delete(id);
-    this.byCluster.get(was.t.cluster)?.remove(was.k, id);
-    this.any.remove(was.k, id);
   }
 }
