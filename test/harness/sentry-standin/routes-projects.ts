@@ -152,7 +152,7 @@ export const projectRoutes: Route[] = [
       if (platform !== undefined) p.platform = platform;
       if (slug) {
         for (const k of ctx.store.keys(p)) k.projectSlug = slug;
-        p.slug = slug;
+        ctx.store.renameProject(p, slug);
       }
       return { status: 200, body: projectDetailView(ctx.store, p, ctx.org, ctx.baseUrl) };
     },

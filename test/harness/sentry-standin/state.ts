@@ -100,10 +100,14 @@ export class StandinStore {
       const p = this.projectsByKey.get(k);
       if (p && p.org === org && !p.deletedAt && (p.slug === idOrSlug || p.id === idOrSlug)) return p;
     }
-    // A slug changed by PUT is not indexed under its new name: fall back to a scan (and index the find).
-    const found = this.projects(org).find((p) => p.slug === idOrSlug || p.id === idOrSlug);
-    if (found) this.projectsByKey.set(`${org}/${found.slug}`, found);
-    return found;
+    return undefined;
+  }
+
+  /** Changes a project's slug (PUT, or deletion freeing it) and its index entry. */
+  renameProject(project: Project, slug: string): void {
+    if (this.projectsByKey.get(`${project.org}/${project.slug}`) === project) this.projectsByKey.delete(`${project.org}/${project.slug}`);
+    project.slug = slug;
+    this.projectsByKey.set(`${project.org}/${slug}`, project);
   }
 
   projectById(id: string): Project | undefined {
@@ -138,7 +142,7 @@ export class StandinStore {
   /** Async deletion semantics: gone from reads at once, slug renamed so it is reusable. */
   deleteProject(project: Project): void {
     project.deletedAt = now();
-    project.slug = `${project.slug}-deleted-${++this.deletedSeq}`;
+    this.renameProject(project, `${project.slug}-deleted-${++this.deletedSeq}`);
   }
 
   // ---- keys ----
