@@ -17,6 +17,14 @@ describe('loadConfig', () => {
     expect(c.reconcile.retryLimit).toBe(8);
   });
 
+  it("reads resync's upstream share (default 0.5) and refuses one outside 0.01..1, naming the variable", () => {
+    expect(loadConfig({}).reconcile.resyncUpstreamShare).toBe(0.5);
+    expect(loadConfig({ SVC_SENTRY_RESYNC_UPSTREAM_SHARE: '0.25' }).reconcile.resyncUpstreamShare).toBe(0.25);
+    for (const bad of ['0', '1.5', 'half']) {
+      expect(() => loadConfig({ SVC_SENTRY_RESYNC_UPSTREAM_SHARE: bad })).toThrow(/SVC_SENTRY_RESYNC_UPSTREAM_SHARE/);
+    }
+  });
+
   it('builds the default upstream from SVC_SENTRY_UPSTREAM_*', () => {
     const c = loadConfig({
       SVC_SENTRY_UPSTREAM_URL: 'https://sentry.io',
