@@ -136,6 +136,38 @@ describeWithKube('Kubernetes end to end: toggle → Secret → Pods', () => {
     expect(envOf(pods[0], 'web').SENTRY_DSN).toBeUndefined();
   });
 
+  it('team-members endpoint answering 403: the Secret is written all the same (ready, DSN delivered), MembersSynced False; synced once it answers', async () => {
+    const DEV = 'dev@example.com';
+    standin.state.addOrgMember('acme', DEV);
+    standin.setFaults({ routeStatus: { 'GET /teams/members': 403 } });
+    type Cond = { type: string; status: string; reason: string };
+    const members = (e: { conditions: Cond[] }) => e.conditions.find((c) => c.type === 'MembersSynced');
+    try {
+      const put = await t.api('PUT', MON('members', 'web'), {
+        enabled: true,
+        developers: [DEV],
+        targets: { stag: { namespace: 'tnfood-stag' }, prod: { namespace: 'tnfood-prod' } },
+      });
+      expect(put.status).toBe(202);
+      const s = await waitFor(async () => {
+        const st = await status('members', 'web');
+        const envs = Object.values<any>(st?.environments ?? {});
+        return envs.length === 2 && envs.every((e) => e.state === 'ready' && members(e)?.status === 'False') ? st : null;
+      }, 60_000);
+      for (const env of ['stag', 'prod']) {
+        const c = Object.fromEntries(s.environments[env].conditions.map((x: Cond) => [x.type, `${x.status}/${x.reason}`]));
+        expect(c).toMatchObject({ KeyReady: 'True/Active', SecretReady: 'True/Applied', MembersSynced: 'False/PermissionDenied' });
+        const r = await secret(`tnfood-${env}`, 'svc-sentry-web');
+        expect(r.status).toBe(200);
+        expect(unb64(r.body.data.SENTRY_DSN)).toBe(s.environments[env].dsn);
+      }
+    } finally {
+      standin.setFaults({});
+    }
+    await waitFor(async () => Object.values<any>((await status('members', 'web')).environments).every((e) => members(e)?.status === 'True'), 60_000);
+    expect(standin.state.teamMembers('acme', 'members')).toEqual([DEV]);
+  });
+
   it('50 toggles while the apiserver is down for 30 s all converge once it is back', async () => {
     await cluster.stopApiserver();
     const modules = Array.from({ length: 50 }, (_, i) => `m${i}`);
