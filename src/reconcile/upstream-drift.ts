@@ -97,7 +97,7 @@ export class UpstreamDrift {
     }
     let projects;
     try {
-      projects = await tracker.listProjects();
+      projects = await tracker.listProjects(o.signal);
     } catch (e) {
       // Upstream down or refusing: nothing is concluded about any instance this cycle.
       summary.error = `listing projects failed: ${(e as Error).message}`;

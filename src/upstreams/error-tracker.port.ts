@@ -68,9 +68,9 @@ export abstract class ErrorTracker {
   abstract getProject(slug: string): Promise<UpstreamProject | null>;
   /**
    * Every project of the organization (Bugsink: of the instance), following the upstream's pagination: what resync
-   * compares the recorded projects with, instead of reading each one.
+   * compares the recorded projects with, instead of reading each one. An aborted `signal` stops it between pages.
    */
-  abstract listProjects(): Promise<UpstreamProject[]>;
+  abstract listProjects(signal?: AbortSignal): Promise<UpstreamProject[]>;
   abstract createProject(input: CreateProjectInput): Promise<UpstreamProject | null>;
   /** Schedules deletion (async upstream); absent is fine. */
   abstract deleteProject(slug: string): Promise<void>;

@@ -128,10 +128,11 @@ export class UpstreamHttp {
   }
 
   /** Every item of a list endpoint, following `Link: <…>; rel="next"; results="true"`. */
-  async paginate<T>(url: string, maxPages = 100): Promise<T[]> {
+  async paginate<T>(url: string, maxPages = 100, signal?: AbortSignal): Promise<T[]> {
     const out: T[] = [];
     let next: string | null = url;
     for (let page = 0; next && page < maxPages; page++) {
+      signal?.throwIfAborted();
       const res = await this.request('GET', next);
       if (res.status !== 200) UpstreamHttp.fail(this.o.upstream, 'GET', next, res);
       out.push(...(res.body as T[]));

@@ -51,10 +51,11 @@ export class BugsinkTracker extends ErrorTracker {
   }
 
   /** Every item of a list, following DRF's cursor pagination in the body (`{next, previous, results}`). */
-  private async list<T>(url: string, maxPages = 100): Promise<T[]> {
+  private async list<T>(url: string, maxPages = 100, signal?: AbortSignal): Promise<T[]> {
     const out: T[] = [];
     let next: string | null = url;
     for (let page = 0; next && page < maxPages; page++) {
+      signal?.throwIfAborted();
       const res = await this.http.request('GET', next);
       if (res.status !== 200) UpstreamHttp.fail(this.name, 'GET', next, res);
       if (!Array.isArray(res.body?.results))
@@ -127,8 +128,8 @@ export class BugsinkTracker extends ErrorTracker {
    * Every project (250 a page, cursor pages in the body), remembered by slug so later reads of one go straight to its
    * detail. Team names come from what is known already (no extra calls): a project of an unknown team lists none.
    */
-  async listProjects(): Promise<UpstreamProject[]> {
-    const all = await this.list<BugsinkProject>(`${this.api}/projects/`, 4_000);
+  async listProjects(signal?: AbortSignal): Promise<UpstreamProject[]> {
+    const all = await this.list<BugsinkProject>(`${this.api}/projects/`, 4_000, signal);
     const teams = new Map([...this.teamIds].map(([name, id]) => [id, name]));
     return all
       .filter((p) => p?.id !== undefined && typeof p.slug === 'string')

@@ -153,8 +153,8 @@ export class SentryTracker extends ErrorTracker {
   }
 
   /** `GET /organizations/{org}/projects/`, 100 a page (Sentry's maximum), every page (`Link` cursors). */
-  async listProjects(): Promise<UpstreamProject[]> {
-    const items = await this.http.paginate<unknown>(`${await this.api()}/organizations/${this.org}/projects/?per_page=100`, LIST_MAX_PAGES);
+  async listProjects(signal?: AbortSignal): Promise<UpstreamProject[]> {
+    const items = await this.http.paginate<unknown>(`${await this.api()}/organizations/${this.org}/projects/?per_page=100`, LIST_MAX_PAGES, signal);
     return items.map(toProject);
   }
 
