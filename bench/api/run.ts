@@ -259,6 +259,10 @@ async function main(): Promise<void> {
         SVC_SENTRY_UPSTREAM_TOKEN: upstream.token,
         SVC_SENTRY_UPSTREAM_ORG: ORG,
         NODE_ENV: 'production',
+        // BENCH_SVC_ROLE=api measures the HTTP path alone (no reconcile worker in the process; nothing converges).
+        ...(process.env.BENCH_SVC_ROLE ? { SVC_SENTRY_ROLE: process.env.BENCH_SVC_ROLE } : {}),
+        // BENCH_SVC_LOG_LEVEL=warn drops the per-request log lines (npm start logs at info).
+        ...(process.env.BENCH_SVC_LOG_LEVEL ? { SVC_SENTRY_LOG_LEVEL: process.env.BENCH_SVC_LOG_LEVEL } : {}),
       },
     });
     closeSync(log);
@@ -292,14 +296,15 @@ async function main(): Promise<void> {
         }),
       );
     }
-    await waitFor(
-      `${MODULES} app modules ready`,
-      async () => {
-        const a = await send(agent, port, 'GET', '/api/v1/monitoring?state=ready&limit=1');
-        return JSON.parse(a.body).total >= MODULES;
-      },
-      300_000,
-    );
+    if (process.env.BENCH_SVC_ROLE !== 'api')
+      await waitFor(
+        `${MODULES} app modules ready`,
+        async () => {
+          const a = await send(agent, port, 'GET', '/api/v1/monitoring?state=ready&limit=1');
+          return JSON.parse(a.body).total >= MODULES;
+        },
+        300_000,
+      );
     console.log(`${MODULES} app modules ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const getSample = JSON.parse((await send(agent, port, 'GET', path(0))).body);
     agent.destroy();
