@@ -176,7 +176,7 @@ export class Reconciler {
       const err = e instanceof DomainError ? e : new DomainError(ErrorCode.Internal, (e as Error)?.message ?? String(e), undefined, true);
       const failed: Partial<Instance> = {};
       if (inst.desired === 'present') {
-        conds.set(step.current, 'False', stepReason(step.current, err), err.retryable ? `${err.message} (will retry)` : err.message);
+        conds.set(step.current, 'False', err.code, err.retryable ? `${err.message} (will retry)` : err.message);
         for (const later of STEPS.slice(STEPS.indexOf(step.current) + 1)) conds.waiting(later, step.current);
         failed.conditions = conds.take();
       }
@@ -482,14 +482,6 @@ export class Reconciler {
  * The reason of a failed step's condition: the error's code, except that a Kubernetes failure reported with an
  * upstream code reads as the cluster's (the Secret step talks to an apiserver, not to the error tracker).
  */
-function stepReason(step: ConditionType, err: DomainError): string {
-  if (step === 'SecretReady') {
-    if (err.code === ErrorCode.UpstreamUnavailable || err.code === ErrorCode.UpstreamRateLimited) return ErrorCode.ClusterUnavailable;
-    if (err.code === ErrorCode.UpstreamRejected) return ErrorCode.ClusterRejected;
-  }
-  return err.code;
-}
-
 /** Why a member sync failed, for its condition: a 401/403 is PermissionDenied (it will not heal by itself). */
 function membersReason(e: DomainError): string {
   if (e.code === ErrorCode.UpstreamRejected && /answered (401|403)\b/.test(e.message)) return 'PermissionDenied';
