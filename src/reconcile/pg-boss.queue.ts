@@ -5,6 +5,12 @@ import { LOCKS } from '../database/database';
 import { ReconcileQueue, SqlExecutor } from './reconcile-queue';
 
 export const RECONCILE_QUEUE = 'svc-sentry-reconcile';
+/**
+ * The repairs resync finds: a queue of their own, worked by their own (fewer) slots. A priority alone would not do:
+ * a slot holding a repair that waits for the resync lane cannot be taken back, so with every slot on repairs a
+ * user's job would wait for one to finish.
+ */
+export const REPAIR_QUEUE = 'svc-sentry-reconcile-resync';
 export const RESYNC_QUEUE = 'svc-sentry-resync';
 
 export interface ReconcileJob {
@@ -68,6 +74,7 @@ export class PgBossQueue extends ReconcileQueue {
         const resync = { ...retry, expireInSeconds: Math.min(86_000, Math.max(this.cfg.jobExpireSeconds, 2 * period)) };
         for (const [name, options] of [
           [RECONCILE_QUEUE, retry],
+          [REPAIR_QUEUE, retry],
           [RESYNC_QUEUE, resync],
         ] as const) {
           if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, { name, ...options });
@@ -108,7 +115,7 @@ export class PgBossQueue extends ReconcileQueue {
     if (!instanceIds.length) return;
     await this.start();
     await this.boss.insert(
-      instanceIds.map((instanceId) => ({ name: RECONCILE_QUEUE, data: { instanceId }, singletonKey: instanceId, priority: PRIORITY.resync })),
+      instanceIds.map((instanceId) => ({ name: REPAIR_QUEUE, data: { instanceId }, singletonKey: instanceId, priority: PRIORITY.resync })),
     );
   }
 
@@ -119,7 +126,8 @@ export class PgBossQueue extends ReconcileQueue {
    */
   async requeue(instanceId: string, afterSeconds: number, priority: number = PRIORITY.interactive): Promise<void> {
     await this.start();
-    await this.boss.send(RECONCILE_QUEUE, { instanceId }, { singletonKey: instanceId, startAfter: Math.max(0, Math.round(afterSeconds)), priority });
+    const queue = priority < PRIORITY.interactive ? REPAIR_QUEUE : RECONCILE_QUEUE;
+    await this.boss.send(queue, { instanceId }, { singletonKey: instanceId, startAfter: Math.max(0, Math.round(afterSeconds)), priority });
   }
 
   /** One resync per interval across all replicas (the singleton slot dedups). */

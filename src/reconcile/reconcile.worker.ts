@@ -9,7 +9,7 @@ import { metrics } from '../metrics/metrics';
 import { inBackgroundLane } from '../upstreams/rate-limiter';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
 import { JobLoop } from './job-loop';
-import { PgBossQueue, PRIORITY, RECONCILE_QUEUE, ReconcileJob, RESYNC_QUEUE } from './pg-boss.queue';
+import { PgBossQueue, PRIORITY, RECONCILE_QUEUE, ReconcileJob, REPAIR_QUEUE, RESYNC_QUEUE } from './pg-boss.queue';
 import { Reconciler } from './reconciler';
 import { SecretSweep } from './secret-sweep';
 import { UpstreamDrift, UpstreamDriftSummary } from './upstream-drift';
@@ -71,10 +71,13 @@ export class ReconcileWorker implements OnApplicationBootstrap, OnApplicationShu
     };
     this.loops = [
       new JobLoop<ReconcileJob>(this.queue.boss, RECONCILE_QUEUE, options, (job) => this.handle(job)),
+      new JobLoop<ReconcileJob>(this.queue.boss, REPAIR_QUEUE, options, (job) => this.handle(job)),
       new JobLoop<object>(this.queue.boss, RESYNC_QUEUE, options, async () => void (await this.resync())),
     ];
     this.loops[0].start(cfg.concurrency);
-    this.loops[1].start(1);
+    // Repairs never take more than half the slots of a process, and users' jobs have slots of their own.
+    this.loops[1].start(Math.max(1, Math.floor(cfg.concurrency / 2)));
+    this.loops[2].start(1);
     // Start-up: whatever a killed worker left unfinished is enqueued at once; the bulk drift check runs as a job.
     await this.enqueueUnsettled();
     await this.queue.requestResync(this.periodSeconds).catch((e) => this.log.warn(`could not request resync: ${(e as Error).message}`));
@@ -176,10 +179,11 @@ export class ReconcileWorker implements OnApplicationBootstrap, OnApplicationShu
     return summary;
   }
 
-  /** Enqueues (at resync priority) every instance that is not settled; answers how many. */
+  /** Enqueues every instance that is not settled (users' queue); answers how many. */
   private async enqueueUnsettled(): Promise<number> {
     const ids = await this.store.listUnsettledInstanceIds();
-    for (let i = 0; i < ids.length; i += 500) await this.queue.enqueueResync(ids.slice(i, i + 500));
+    // Mostly users' work a stopped worker left unfinished: at their priority, as before.
+    for (let i = 0; i < ids.length; i += 500) await this.queue.enqueue(ids.slice(i, i + 500));
     if (ids.length) this.log.debug({ instances: ids.length }, 'resync enqueued instances that are not settled');
     return ids.length;
   }

@@ -61,6 +61,9 @@ export class UpstreamDrift {
     private readonly box: SecretBox,
   ) {}
 
+  /** Projects each upstream listed last cycle (sizes the next cycle's list pages). */
+  private readonly listed = new Map<string, number>();
+
   async run(o: DriftOptions): Promise<UpstreamDriftSummary[]> {
     const byUpstream = new Map<string, DriftCandidate[]>();
     for (const c of await this.store.listDriftCandidates()) {
@@ -95,31 +98,41 @@ export class UpstreamDrift {
       summary.error = (e as Error).message;
       return summary;
     }
-    let projects;
-    try {
-      projects = await tracker.listProjects(o.signal);
-    } catch (e) {
-      // Upstream down or refusing: nothing is concluded about any instance this cycle.
-      summary.error = `listing projects failed: ${(e as Error).message}`;
-      return summary;
-    }
+    // The list's pages come first in the budget (estimated from the last cycle's list, or from the ready count).
+    const pageSize = PAGE_SIZE[cfg?.kind ?? 'sentry'] ?? 100;
+    const estimatedPages = Math.max(1, Math.ceil(Math.max(candidates.length, this.listed.get(name) ?? 0) / pageSize));
+    const slice = Math.max(0, budget - estimatedPages);
+    summary.keyCheckCycles = candidates.length === 0 ? 0 : slice > 0 ? Math.ceil(candidates.length / slice) : null;
+    const due = [...candidates].sort((a, b) => (a.keysCheckedAt?.getTime() ?? 0) - (b.keysCheckedAt?.getTime() ?? 0) || (a.id < b.id ? -1 : 1)).slice(0, slice);
+    // The list walks its pages one after another (each waits for the last one's cursor), so its pages go first in the
+    // lane and the key checks fill the slots in between: the cycle takes its budget's time, not list + keys.
+    const listing = inBackgroundLane(o.share, () => tracker.listProjects(o.signal), { first: true }).then(
+      (projects) => this.compareProjects(name, projects, candidates, o, summary, pageSize),
+      // Upstream down or refusing: nothing is concluded about any project this cycle.
+      (e: Error) => void (summary.error = `listing projects failed: ${e.message}`),
+    );
+    // Bugsink reads a project's one key through its id, which the list supplies: there, keys after the list.
+    if (tracker.capabilities.multipleKeys) await Promise.all([listing, this.checkKeys(tracker, due, o, summary)]);
+    else await listing.then(() => (summary.error ? undefined : this.checkKeys(tracker, due, o, summary)));
+    return summary;
+  }
+
+  /** Enqueues every candidate whose recorded project is not in the list (or has another id there). */
+  private async compareProjects(
+    name: string,
+    projects: Array<{ slug: string; id: string }>,
+    candidates: DriftCandidate[],
+    o: DriftOptions,
+    summary: UpstreamDriftSummary,
+    pageSize: number,
+  ): Promise<void> {
+    this.listed.set(name, projects.length);
     summary.projectsListed = projects.length;
-    summary.listCalls = Math.max(1, Math.ceil(projects.length / (PAGE_SIZE[cfg?.kind ?? 'sentry'] ?? 100)));
+    summary.listCalls = Math.max(1, Math.ceil(projects.length / pageSize));
     const ids = new Map(projects.map((p) => [p.slug, p.id]));
-    const gone: string[] = [];
-    const present: DriftCandidate[] = [];
-    for (const c of candidates) {
-      if (!c.projectSlug || ids.get(c.projectSlug) !== c.projectId) gone.push(c.id);
-      else present.push(c);
-    }
+    const gone = candidates.filter((c) => !c.projectSlug || ids.get(c.projectSlug) !== c.projectId).map((c) => c.id);
     summary.projectDrift = gone.length;
     await o.enqueue(gone);
-
-    const slice = Math.max(0, budget - summary.listCalls);
-    summary.keyCheckCycles = present.length === 0 ? 0 : slice > 0 ? Math.ceil(present.length / slice) : null;
-    const due = present.sort((a, b) => (a.keysCheckedAt?.getTime() ?? 0) - (b.keysCheckedAt?.getTime() ?? 0) || (a.id < b.id ? -1 : 1)).slice(0, slice);
-    await this.checkKeys(tracker, due, o, summary);
-    return summary;
   }
 
   /** Key lists of the due instances, a few in flight; verified ones recorded, drifted ones enqueued. */

@@ -6,6 +6,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  */
 interface BackgroundLane {
   share: number;
+  /** Calls that go ahead of the lane's queue (a sequential walk whose next step waits for this one). */
+  first?: boolean;
 }
 
 const lanes = new AsyncLocalStorage<BackgroundLane>();
@@ -14,8 +16,8 @@ const lanes = new AsyncLocalStorage<BackgroundLane>();
  * Runs fn with every upstream call it makes (however deep, across awaits) in the background lane: paced at `share` of
  * the organization's rate, and only when no interactive call is waiting. Everything else is interactive.
  */
-export function inBackgroundLane<T>(share: number, fn: () => Promise<T>): Promise<T> {
-  return lanes.run({ share: Math.min(1, Math.max(0.001, share)) }, fn);
+export function inBackgroundLane<T>(share: number, fn: () => Promise<T>, opts: { first?: boolean } = {}): Promise<T> {
+  return lanes.run({ share: Math.min(1, Math.max(0.001, share)), first: opts.first }, fn);
 }
 
 /** Whether the caller runs in the background lane (for logs and metrics). */
@@ -45,7 +47,7 @@ export class RateLimiter {
 
   async acquire(): Promise<void> {
     const lane = lanes.getStore();
-    if (lane) return new Promise<void>((resolve) => this.enqueueBackground(lane.share, resolve));
+    if (lane) return new Promise<void>((resolve) => this.enqueueBackground(lane.share, resolve, lane.first));
     const now = Date.now();
     const slot = Math.max(now, this.nextSlot);
     this.nextSlot = slot + this.interval;
@@ -62,8 +64,9 @@ export class RateLimiter {
     return this.background.length;
   }
 
-  private enqueueBackground(share: number, resolve: () => void): void {
-    this.background.push({ share, resolve });
+  private enqueueBackground(share: number, resolve: () => void, first = false): void {
+    if (first) this.background.unshift({ share, resolve });
+    else this.background.push({ share, resolve });
     if (this.background.length === 1) this.pump();
   }
 

@@ -1,5 +1,5 @@
 import { seedReadyInstances, SeededInstance } from '../../bench/scale/seed';
-import { RECONCILE_QUEUE } from '../../src/reconcile/pg-boss.queue';
+import { RECONCILE_QUEUE, REPAIR_QUEUE } from '../../src/reconcile/pg-boss.queue';
 import { ReconcileWorker } from '../../src/reconcile/reconcile.worker';
 import { query } from '../harness/database';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
@@ -21,8 +21,11 @@ describe('resync in bulk: drift found by list calls and repaired (real PostgreSQ
 
   const worker = () => t.app.get(ReconcileWorker);
   const pendingJobs = async () =>
-    (await query(t.databaseUrl, `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`, [RECONCILE_QUEUE]))[0]
-      .n;
+    (
+      await query(t.databaseUrl, `SELECT count(*)::int AS n FROM pgboss.job WHERE name = ANY($1) AND state IN ('created', 'retry', 'active')`, [
+        [RECONCILE_QUEUE, REPAIR_QUEUE],
+      ])
+    )[0].n;
   /** One resync cycle and whatever it enqueued; answers the upstream calls of that cycle (route and path). */
   const cycle = async () => {
     const since = Date.now();
