@@ -43,8 +43,6 @@ export abstract class InstanceStore {
   /** External ids of a protocol's present instances whose engine app (`parameters.engine_app_name`) or project slug is `name`, oldest first. */
   abstract externalIdsNamed(origin: Protocol, name: string): Promise<string[]>;
   abstract updateInstance(id: string, patch: Partial<Instance>): Promise<void>;
-  /** Ids of every instance that is not disabled-and-converged (what a resync walks). */
-  abstract listInstanceIdsForResync(): Promise<string[]>;
   /**
    * Ids of the instances a resync reconciles in full: every one that is not settled, i.e. neither ready with its
    * desired state converged (and no note pending) nor disabled with its desired state converged.

@@ -83,13 +83,6 @@ export class TypeormInstanceStore extends InstanceStore {
     await this.ds.manager.update(InstanceEntity, { id }, patch as any);
   }
 
-  async listInstanceIdsForResync(): Promise<string[]> {
-    const rows: { id: string }[] = await this.ds.manager.query(
-      `SELECT id FROM instances WHERE NOT (desired = 'absent' AND state = 'disabled' AND observed_generation >= generation) ORDER BY updated_at`,
-    );
-    return rows.map((r) => r.id);
-  }
-
   async listUnsettledInstanceIds(): Promise<string[]> {
     const rows: { id: string }[] = await this.ds.manager.query(
       `SELECT id FROM instances WHERE NOT (observed_generation >= generation AND (

@@ -88,9 +88,6 @@ export class InMemoryInstanceStore extends InstanceStore {
     if (!i) throw new Error(`no instance ${id}`);
     Object.assign(i, asJsonb(patch), { updatedAt: new Date() });
   }
-  async listInstanceIdsForResync() {
-    return this.instances.filter((i) => !(i.desired === 'absent' && i.state === 'disabled' && i.observedGeneration >= i.generation)).map((i) => i.id);
-  }
   async listUnsettledInstanceIds() {
     const settled = (i: Instance) =>
       i.observedGeneration >= i.generation &&

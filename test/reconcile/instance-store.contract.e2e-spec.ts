@@ -110,7 +110,7 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     expect((await s.store.getInstance(found[0].id))!.state).toBe('pending');
   });
 
-  it('updateInstance changes only the given fields; resync lists all but settled disabled instances', async () => {
+  it('updateInstance changes only the given fields; resync lists only unsettled instances', async () => {
     const [a, b] = await s.store.withModuleLock('upd', 'web', async (tx) => [
       await tx.saveInstance(base('upd', 'prod')),
       await tx.saveInstance(base('upd', 'stag')),
@@ -125,9 +125,13 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
       secret: { cluster: 'c', namespace: 'n', name: 's' },
     });
     await s.store.updateInstance(b.id, { desired: 'absent', state: 'disabled', observedGeneration: 1 });
-    const ids = await s.store.listInstanceIdsForResync();
-    expect(ids).toContain(a.id);
-    expect(ids).not.toContain(b.id);
+    // Both are settled (ready and disabled, each at its generation): a resync leaves them to the bulk checks.
+    expect(await s.store.listUnsettledInstanceIds()).not.toEqual(expect.arrayContaining([a.id]));
+    expect(await s.store.listUnsettledInstanceIds()).not.toEqual(expect.arrayContaining([b.id]));
+    // A note pending, or a newer wish than the one observed, makes an instance unsettled again.
+    await s.store.updateInstance(a.id, { error: 'team members not synced' });
+    await s.store.updateInstance(b.id, { generation: 2 });
+    expect(await s.store.listUnsettledInstanceIds()).toEqual(expect.arrayContaining([a.id, b.id]));
     expect((await s.store.listSecretHolders()).map((i) => i.id)).toContain(a.id);
   });
 
