@@ -66,7 +66,10 @@ export class WebhookConfig {
   @IsString()
   keyFile?: string;
 
-  /** How often the in-memory view of enabled (namespace, app, module) is refreshed from the database. */
+  /**
+   * How often the webhook's view is re-read from a source that has no change feed. On the database the view is fed by
+   * LISTEN/NOTIFY and loads in full only at start and after a lost connection, so this does not apply there.
+   */
   @EnvNumber()
   @IsInt()
   @Min(1)
