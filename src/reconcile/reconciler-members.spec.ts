@@ -1,5 +1,5 @@
 import { reconcileFixture } from '../../test/fakes/reconcile-fixture';
-import { membersRetryDelay } from './reconciler';
+import { membersRetryDelay } from './team-members';
 
 /** Conditions and the member-sync backoff, on the in-memory fakes with a controlled clock. */
 describe('Reconciler: conditions and team members (domain, in-memory fakes)', () => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { SecretBox } from '../common/crypto';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { ownedKeyName, projectSlug, teamSlug } from '../common/names';
@@ -6,7 +5,7 @@ import { CatalogService } from '../catalog/catalog.service';
 import { Plan } from '../catalog/plan';
 import { InstanceStore } from '../instances/instance-store';
 import { ConditionSet } from '../instances/conditions';
-import { CONDITION_TYPES, ConditionType, Dsn, Instance, MembersBackoff } from '../instances/model';
+import { CONDITION_TYPES, ConditionType, Dsn, Instance } from '../instances/model';
 import { KubernetesTargets } from '../kubernetes/kubernetes-targets.port';
 import { ErrorTracker, UpstreamKey } from '../upstreams/error-tracker.port';
 import { UpstreamRegistry } from '../upstreams/upstream-registry';
@@ -14,6 +13,7 @@ import { OperationSettler } from './operation-settler';
 import { LockLost } from './pg-instance-locks';
 import { InstanceLocks } from './reconcile-queue';
 import { desiredSecret } from './secret-data';
+import { MembersOutcome, TeamMemberSync } from './team-members';
 import { openDsn, sealDsn } from '../instances/sealed-dsn';
 
 export type ReconcileOutcome = 'ready' | 'disabled' | 'failed' | 'retry' | 'busy' | 'gone';
@@ -45,23 +45,8 @@ export interface ReconcileLog {
 
 /** How often a pass starts over within one lock hold when the desired state changed meanwhile. */
 const PASSES_PER_LOCK = 3;
-/**
- * A member sync that failed is tried again after 10 s, doubling with each failure of the same generation up to 1 h (a
- * 403 does not heal by itself quickly); the DSN and Secret are delivered meanwhile. Success or a new generation resets it.
- */
-export const MEMBERS_RETRY_SECONDS = 10;
-export const MEMBERS_RETRY_MAX_SECONDS = 3600;
-
-/** The delay after the n-th consecutive failure (n ≥ 1). */
-export function membersRetryDelay(failures: number): number {
-  return Math.min(MEMBERS_RETRY_SECONDS * 2 ** Math.max(0, Math.min(failures - 1, 30)), MEMBERS_RETRY_MAX_SECONDS);
-}
-
 /** The step of a pass a condition reports on, in order. */
 const STEPS: ConditionType[] = ['ProjectReady', 'KeyReady', 'SecretReady', 'MembersSynced'];
-
-/** What the team-members step found: synced (or nothing to do), or not synced with when to try again. */
-type MembersOutcome = { ok: true } | { ok: false; error: string; retryInSeconds: number };
 
 /**
  * Makes the world match one instance's desired state. Level-triggered: it reads what exists and
@@ -79,7 +64,11 @@ export class Reconciler {
     private readonly settler: OperationSettler,
     private readonly log: ReconcileLog,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.members = new TeamMemberSync(store, upstreams, catalog, log, now);
+  }
+
+  private readonly members: TeamMemberSync;
 
   /** One reconcile of one instance under its lock (see ReconcileResult). */
   async run(instanceId: string): Promise<ReconcileResult> {
@@ -191,15 +180,6 @@ export class Reconciler {
     }
   }
 
-  /** The name of the upstream an instance lives on (its own, else its plan's, else the default). */
-  private upstreamNameOf(inst: Instance, fallback: Plan): string | null {
-    try {
-      return this.upstreams.get(inst.upstream ?? this.catalog.find(inst.plan)?.upstream ?? fallback.upstream).name;
-    } catch {
-      return null;
-    }
-  }
-
   private planOf(inst: Instance): Plan {
     const plan = this.catalog.find(inst.plan);
     if (!plan) throw new DomainError(ErrorCode.PlanNotFound, `plan "${inst.plan}" is no longer in the catalog; re-enable monitoring with an existing plan`);
@@ -242,7 +222,7 @@ export class Reconciler {
     await flush();
     alive();
     step.current = 'MembersSynced';
-    return this.syncMembers(inst, tracker, plan, team, project.teamReady, conds);
+    return this.members.sync(inst, tracker, plan, team, project.teamReady, conds);
   }
 
   /** Project: verify the recorded one, else create it; on "already exists" adopt it only when provably ours. */
@@ -277,71 +257,6 @@ export class Reconciler {
     return recorded
       ? { teamReady: true, reason: 'Exists', message: `project "${existing.slug}" exists upstream` }
       : { teamReady: true, reason: 'Adopted', message: `project "${existing.slug}" existed in team "${team}" with svc-sentry's naming and was adopted` };
-  }
-
-  /**
-   * Team members, after the DSN is delivered. The team is per app, shared by its module-environments: svc-sentry adds
-   * this environment's developers, and removes only members it added itself (recorded per upstream team) that no present
-   * environment of the team wants any more. A member added by hand is never removed; an empty or unresolvable developer
-   * list changes nothing. A failure is returned (never thrown) and retried with a per-instance backoff (10 s doubling to
-   * 1 h, reset by success or a new generation) recorded in the store, so it survives restarts.
-   */
-  private async syncMembers(inst: Instance, tracker: ErrorTracker, plan: Plan, team: string, teamReady: boolean, conds: ConditionSet): Promise<MembersOutcome> {
-    if (!tracker.capabilities.members) {
-      conds.set('MembersSynced', 'True', 'NotSupported', `${tracker.name} has no team-member API: developers are not synced`);
-      return { ok: true };
-    }
-    if (!inst.developers?.length) {
-      conds.set('MembersSynced', 'True', 'NoDevelopers', "no developer list: the team's members are left as they are");
-      return { ok: true };
-    }
-    const own = [...new Set(inst.developers.map((e) => e.toLowerCase()))].sort();
-    const siblings = (await this.store.findAppInstances(inst.app)).filter((i) => i.desired === 'present' && this.upstreamNameOf(i, plan) === tracker.name);
-    const wanted = new Set(own);
-    for (const i of siblings) for (const e of i.developers ?? []) wanted.add(e.toLowerCase());
-    const hash = createHash('sha256')
-      .update(`${own.join('\n')}|${[...wanted].sort().join('\n')}`)
-      .digest('hex')
-      .slice(0, 16);
-    const now = this.now();
-    if (inst.membersSynced === hash && !inst.membersBackoff) {
-      const c = conds.get('MembersSynced');
-      conds.set('MembersSynced', 'True', 'Synced', c.status === 'True' && c.reason === 'Synced' ? c.message : membersMessage(own.length));
-      return { ok: true };
-    }
-    const backoff = inst.membersBackoff?.generation === inst.generation ? inst.membersBackoff : null;
-    if (backoff && Date.parse(backoff.retryAt) > now.getTime()) {
-      // Not due yet (a resync or another wish came first): the condition keeps the failure and the next try.
-      const wait = Math.ceil((Date.parse(backoff.retryAt) - now.getTime()) / 1000);
-      const c = conds.get('MembersSynced');
-      return { ok: false, error: c.status === 'False' ? c.message : (inst.error ?? 'team members not synced yet'), retryInSeconds: wait };
-    }
-    try {
-      if (!teamReady) await tracker.ensureTeam(team);
-      const owned = await this.store.teamMembersAdded(tracker.name, team);
-      const remove = owned.filter((e) => !wanted.has(e));
-      const result = await tracker.syncTeamMembers(team, { add: own, remove });
-      await this.store.recordTeamMembers(tracker.name, team, result.added, remove);
-      if (result.added.length || result.removed.length)
-        this.log.info({ instance: inst.id, team, added: result.added.length, removed: result.removed.length }, 'team members synced');
-      const missing = result.notInOrganization.length ? `; not in the organization (not invited): ${result.notInOrganization.join(', ')}` : '';
-      conds.set('MembersSynced', 'True', 'Synced', `${membersMessage(own.length)}${missing}`);
-    } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
-      const failures = (backoff?.failures ?? 0) + 1;
-      const delay = membersRetryDelay(failures);
-      const retryAt = new Date(now.getTime() + delay * 1000).toISOString();
-      const record: MembersBackoff = { generation: inst.generation, failures, retryAt };
-      const text =
-        `team members not synced (the DSN is delivered): ${e.message}; ` +
-        `next try at ${retryAt} (in ${delay} s, failure ${failures}; the wait doubles up to ${MEMBERS_RETRY_MAX_SECONDS / 3600} h)`;
-      this.log.warn({ instance: inst.id, code: e.code, failures, retryAt }, `team members not synced: ${e.message}`);
-      conds.set('MembersSynced', 'False', membersReason(e), text);
-      await this.store.updateInstance(inst.id, { membersBackoff: record });
-      return { ok: false, error: text, retryInSeconds: delay };
-    }
-    await this.store.updateInstance(inst.id, { membersSynced: hash, membersBackoff: null });
-    return { ok: true };
   }
 
   /**
@@ -476,18 +391,4 @@ export class Reconciler {
     await this.store.updateInstance(inst.id, patch);
     return note;
   }
-}
-
-/**
- * The reason of a failed step's condition: the error's code, except that a Kubernetes failure reported with an
- * upstream code reads as the cluster's (the Secret step talks to an apiserver, not to the error tracker).
- */
-/** Why a member sync failed, for its condition: a 401/403 is PermissionDenied (it will not heal by itself). */
-function membersReason(e: DomainError): string {
-  if (e.code === ErrorCode.UpstreamRejected && /answered (401|403)\b/.test(e.message)) return 'PermissionDenied';
-  return e.code;
-}
-
-function membersMessage(n: number): string {
-  return `${n} developer${n === 1 ? '' : 's'} of this environment are team members (as far as they are organization members); members added by hand are left alone`;
 }
