@@ -85,7 +85,20 @@ export async function newContext(
     if (process.env.SVC_SENTRY_TEST_WEB_DEBUG) console.log(`[page ${m.type()}] ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.stack ?? e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  // A request the browser itself cancelled is not a failure: one of a document the test has navigated away from, or
+  // the browser's own favicon fetch (cancelled when the next page.goto comes while it is in flight; a missing icon still
+  // shows as an HTTP error below). Any other failed request is.
+  let documents = 0;
+  const issuedIn = new WeakMap<object, number>();
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) documents++;
+  });
+  page.on('request', (r) => issuedIn.set(r, documents));
+  page.on('requestfailed', (r) => {
+    const errorText = r.failure()?.errorText;
+    const cancelled = errorText === 'net::ERR_ABORTED' && (issuedIn.get(r) !== documents || /\/favicon\.svg$/.test(new URL(r.url()).pathname));
+    if (!cancelled) problems.push(`request failed: ${r.url()} ${errorText}`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
   });
