@@ -110,6 +110,23 @@ export class PgBossQueue extends ReconcileQueue {
     );
   }
 
+  /**
+   * The instances without a pass running now (an active job in either reconcile queue). A running pass covers its
+   * instance: it requeues itself when it must, and one a killed worker left is retried when its job expires.
+   */
+  async withoutRunningPass(instanceIds: string[]): Promise<string[]> {
+    if (!instanceIds.length) return instanceIds;
+    await this.start();
+    const { rows } = await this.boss
+      .getDb()
+      .executeSql(`SELECT DISTINCT singleton_key FROM pgboss.job WHERE name = ANY($1::text[]) AND state = 'active' AND singleton_key = ANY($2::text[])`, [
+        [RECONCILE_QUEUE, REPAIR_QUEUE],
+        instanceIds,
+      ]);
+    const running = new Set((rows as Array<{ singleton_key: string }>).map((r) => r.singleton_key));
+    return instanceIds.filter((id) => !running.has(id));
+  }
+
   /** What resync found: jobs at resync priority, taken only when no user job waits; one waiting job per instance still. */
   async enqueueResync(instanceIds: string[]): Promise<void> {
     if (!instanceIds.length) return;

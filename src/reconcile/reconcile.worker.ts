@@ -155,7 +155,7 @@ export class ReconcileWorker implements OnApplicationBootstrap, OnApplicationShu
     } catch (e) {
       this.log.warn(`secret sweep failed; the upstream checks still run: ${(e as Error).message}`);
     }
-    const unsettled = await this.enqueueUnsettled();
+    const unsettled = await this.enqueueUnsettled({ exceptRunning: true });
     let upstreams: UpstreamDriftSummary[] = [];
     try {
       upstreams = await this.drift.run({
@@ -179,9 +179,14 @@ export class ReconcileWorker implements OnApplicationBootstrap, OnApplicationShu
     return summary;
   }
 
-  /** Enqueues every instance that is not settled (users' queue); answers how many. */
-  private async enqueueUnsettled(): Promise<number> {
-    const ids = await this.store.listUnsettledInstanceIds();
+  /**
+   * Enqueues every instance that is not settled (users' queue); answers how many. A cycle leaves out those with a pass
+   * running (a second job would repeat that pass once it ends); at start-up every one goes, since the passes a killed
+   * worker left still look active.
+   */
+  private async enqueueUnsettled(opts: { exceptRunning?: boolean } = {}): Promise<number> {
+    const unsettled = await this.store.listUnsettledInstanceIds();
+    const ids = opts.exceptRunning ? await this.queue.withoutRunningPass(unsettled) : unsettled;
     // Mostly users' work a stopped worker left unfinished: at their priority, as before.
     for (let i = 0; i < ids.length; i += 500) await this.queue.enqueue(ids.slice(i, i + 500));
     if (ids.length) this.log.debug({ instances: ids.length }, 'resync enqueued instances that are not settled');

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { ReconcileWorker } from '../../src/reconcile/reconcile.worker';
 import { query } from '../harness/database';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { startTestApp, TestApp, upstreamEnv, waitFor } from '../support/app';
@@ -59,4 +60,32 @@ describe('reconcile: a change during a running pass', () => {
     // The "pass" is over: the change gets its own pass without any resync.
     await waitFor(async () => (await states()).every((s) => s === 'disabled'), 60_000);
   }, 180_000);
+
+  it('a resync cycle during a running pass adds no second pass of the same instance', async () => {
+    // Every upstream call takes 1 s, so the first passes are still running when the cycle lists what is unsettled.
+    standin.setFaults({ latencyMs: 1000 });
+    try {
+      expect((await t.api('PUT', '/api/v1/apps/busy/modules/web/monitoring', { enabled: true })).status).toBe(202);
+      const ids = (await query<{ id: string }>(t.databaseUrl, `SELECT id FROM instances WHERE app = 'busy'`)).map((r) => r.id);
+      const jobs = (state?: string) =>
+        query<{ singleton_key: string }>(
+          t.databaseUrl,
+          `SELECT singleton_key FROM pgboss.job WHERE name IN ('svc-sentry-reconcile', 'svc-sentry-reconcile-resync') AND singleton_key = ANY($1)` +
+            (state ? ` AND state = '${state}'` : ''),
+          [ids],
+        );
+      await waitFor(async () => (await jobs('active')).length === ids.length, 30_000);
+      await t.app.get(ReconcileWorker).resync();
+      await waitFor(async () => {
+        const body = (await t.api('GET', '/api/v1/apps/busy/modules/web/monitoring')).body;
+        return Object.values<any>(body.environments).every((e) => e.state === 'ready' && e.conditions.length === 4) && body;
+      }, 60_000);
+      // One job per instance: the cycle left the running passes alone (before, it queued a second pass of each).
+      expect((await jobs()).map((j) => j.singleton_key).sort()).toEqual([...ids].sort());
+      const body = (await t.api('GET', '/api/v1/apps/busy/modules/web/monitoring')).body;
+      for (const e of Object.values<any>(body.environments)) expect(e.conditions.find((c: any) => c.type === 'ProjectReady').reason).toBe('Created');
+    } finally {
+      standin.setFaults({});
+    }
+  }, 120_000);
 });
