@@ -10,6 +10,8 @@ export interface ModuleTx {
   /** Reads under the lock go through its transaction (a read on another connection would wait for a second one). */
   findByExternalId(origin: Protocol, externalId: string): Promise<Instance | null>;
   latestOperation(instanceId: string, bindingId?: string | null): Promise<Operation | null>;
+  /** The latest operation of this app module. */
+  lastOperation(): Promise<Operation | null>;
   saveKey(k: Partial<Key> & Pick<Key, 'instanceId' | 'name'>): Promise<Key>;
   createOperation(o: Omit<Operation, 'id' | 'createdAt' | 'updatedAt' | 'finishedAt'>): Promise<Operation>;
   /** Asks the reconciler to converge these instances once the transaction commits. */
@@ -38,6 +40,8 @@ export abstract class InstanceStore {
   abstract findAttachment(app: string, module: string): Promise<Attachment | null>;
   abstract findInstances(app: string, module: string): Promise<Instance[]>;
   abstract getInstance(id: string): Promise<Instance | null>;
+  /** The instances with these ids that exist, in no particular order. */
+  abstract getInstances(ids: string[]): Promise<Instance[]>;
   /** The instance a platform protocol knows by its own id (OSB / BlueKing instance id). */
   abstract findByExternalId(origin: Protocol, externalId: string): Promise<Instance | null>;
   /** External ids of a protocol's present instances whose engine app (`parameters.engine_app_name`) or project slug is `name`, oldest first. */
@@ -74,4 +78,6 @@ export abstract class InstanceStore {
    */
   abstract latestOperationByExternalId(protocol: Protocol, externalId: string): Promise<Operation | null>;
   abstract finishOperation(id: string, state: OperationState, description: string | null): Promise<void>;
+  /** finishOperation for several operations at once. */
+  abstract finishOperations(verdicts: Array<{ id: string; state: OperationState; description: string | null }>): Promise<void>;
 }

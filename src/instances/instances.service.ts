@@ -68,7 +68,7 @@ export class InstancesService {
 
   async setMonitoring(req: ToggleRequest, caller: Caller): Promise<ToggleResult> {
     this.validate(req);
-    const result = await this.store.withModuleLock(req.app, req.module, async (tx) => {
+    const result = await this.store.withModuleLock(req.app, req.module, async (tx): Promise<ToggleResult> => {
       const current = await tx.attachment();
       const planName = req.plan ?? current?.plan ?? 'default';
       const plan = this.catalog.get(planName);
@@ -91,7 +91,10 @@ export class InstancesService {
         sameDesired(current.targets, targets) &&
         (!req.enabled || plan.environments.every((env) => existing.some((i) => i.env === env && i.desired === 'present')));
       // Nothing to disable only when no instance is wanted: BlueKing and OSB create instances without a toggle.
-      if (unchanged || (!current && !req.enabled && !existing.some((i) => i.desired === 'present'))) return { changed: false, attachment: current };
+      if (unchanged || (!current && !req.enabled && !existing.some((i) => i.desired === 'present'))) {
+        if (!current && existing.length === 0) throw this.neverSetUp(req.app, req.module);
+        return { changed: false, operationId: (await tx.lastOperation())?.id ?? null, status: this.describe(req.app, req.module, current, existing) };
+      }
 
       const attachment = await tx.saveAttachment({
         ...(current ?? {}),
@@ -141,12 +144,12 @@ export class InstancesService {
         description: null,
       });
       await tx.enqueue(touched.map((i) => i.id));
-      return { changed: true, attachment, operation: op };
+      // The answer comes from the rows this transaction read and wrote: no read after the commit.
+      const after = [...existing.filter((i) => !touched.some((t) => t.env === i.env)), ...touched].sort((x, y) => (x.env < y.env ? -1 : 1));
+      return { changed: true, operationId: op.id, status: this.describe(req.app, req.module, attachment, after) };
     });
     metrics.toggles.inc({ protocol: caller.protocol, enabled: String(req.enabled) });
-    const status = await this.status(req.app, req.module);
-    const last = result.changed ? (result as { operation: Operation }).operation.id : ((await this.store.lastOperationFor(req.app, req.module))?.id ?? null);
-    return { changed: result.changed, operationId: last, status };
+    return result;
   }
 
   async status(app: string, module: string): Promise<MonitoringStatus> {
@@ -154,10 +157,12 @@ export class InstancesService {
     this.validateName('module', module);
     const attachment = await this.store.findAttachment(app, module);
     const instances = await this.store.findInstances(app, module);
-    if (!attachment && instances.length === 0) {
-      throw new DomainError(ErrorCode.NotFound, `Monitoring was never set up for app "${app}" module "${module}".`);
-    }
+    if (!attachment && instances.length === 0) throw this.neverSetUp(app, module);
     return this.describe(app, module, attachment, instances);
+  }
+
+  private neverSetUp(app: string, module: string): DomainError {
+    return new DomainError(ErrorCode.NotFound, `Monitoring was never set up for app "${app}" module "${module}".`);
   }
 
   private describe(app: string, module: string, attachment: Attachment | null, instances: Instance[]): MonitoringStatus {

@@ -8,18 +8,23 @@ import { Instance, Operation } from '../instances/model';
 export class OperationSettler {
   constructor(private readonly store: InstanceStore) {}
 
+  /** Every open operation of the instance that can be decided now is finished: one read of their instances, one write. */
   async settle(instanceId: string): Promise<void> {
-    for (const op of await this.store.openOperationsFor(instanceId)) {
-      const verdict = await this.evaluate(op);
-      if (verdict) await this.store.finishOperation(op.id, verdict.state, verdict.description);
-    }
+    const ops = await this.store.openOperationsFor(instanceId);
+    if (!ops.length) return;
+    const instances = new Map((await this.store.getInstances([...new Set(ops.flatMap((op) => Object.keys(op.instances)))])).map((i) => [i.id, i]));
+    const verdicts = ops.flatMap((op) => {
+      const verdict = this.verdict(op, instances);
+      return verdict ? [{ id: op.id, ...verdict }] : [];
+    });
+    await this.store.finishOperations(verdicts);
   }
 
-  async evaluate(op: Operation): Promise<{ state: 'succeeded' | 'failed'; description: string | null } | null> {
+  private verdict(op: Operation, instances: Map<string, Instance>): { state: 'succeeded' | 'failed'; description: string | null } | null {
     const failures: string[] = [];
     let superseded = false;
     for (const [id, generation] of Object.entries(op.instances)) {
-      const inst = await this.store.getInstance(id);
+      const inst = instances.get(id);
       if (!inst) continue;
       if (inst.generation > generation) {
         superseded = true;

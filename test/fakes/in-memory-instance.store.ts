@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DriftCandidate, InstanceStore, ModuleTx, Page } from '../../src/instances/instance-store';
 import { Attachment, Instance, Key, Operation, OperationState, Protocol } from '../../src/instances/model';
+import { sameDesired } from '../../src/instances/desired-state';
 
 /**
  * InstanceStore in memory, for unit tests of the domain. It behaves as the TypeORM store on PostgreSQL
@@ -22,30 +23,54 @@ export class InMemoryInstanceStore extends InstanceStore {
   async withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T> {
     const now = () => new Date();
     const snapshot = structuredClone({ a: this.attachments, i: this.instances, k: this.keys, o: this.operations, e: this.enqueued });
+    // As the TypeORM store: a save writes only the columns that differ from the row as this transaction read it, so a
+    // reconciler's write to other columns meanwhile stays.
+    const seen = new Map<string, object>();
+    const see = <R extends { id: string }>(r: R): R => (seen.set(r.id, structuredClone(r)), r);
+    const changedOnly = <R extends { id?: string }>(row: R): R => {
+      const before = row.id ? (seen.get(row.id) as Record<string, unknown> | undefined) : undefined;
+      if (!before) return row;
+      return Object.fromEntries(Object.entries(row).filter(([k, v]) => k === 'id' || !sameDesired(before[k], v))) as R;
+    };
+    const exists = <R extends { id: string }>(list: R[], id?: string) => !!id && list.some((x) => x.id === id);
     const tx: ModuleTx = {
-      attachment: async () => this.findAttachment(app, module),
-      instances: async () => this.findInstances(app, module),
-      saveAttachment: async (a) => upsert(this.attachments, { createdAt: now(), ...a, updatedAt: now() } as Attachment),
+      attachment: async () => {
+        const a = await this.findAttachment(app, module);
+        return a && see(a);
+      },
+      instances: async () => (await this.findInstances(app, module)).map(see),
+      saveAttachment: async (a) =>
+        see(upsert(this.attachments, { ...(exists(this.attachments, a.id) ? {} : { createdAt: now() }), ...changedOnly(a), updatedAt: now() } as Attachment)),
       saveInstance: async (i) =>
-        upsert(this.instances, {
-          createdAt: now(),
-          reconciledAt: null,
-          secret: null,
-          teamSlug: null,
-          projectSlug: null,
-          projectId: null,
-          projectOwned: false,
-          dsnSealed: null,
-          membersSynced: null,
-          conditions: [],
-          membersBackoff: null,
-          ...i,
-          updatedAt: now(),
-        } as Instance),
+        see(
+          upsert(this.instances, {
+            ...(exists(this.instances, i.id)
+              ? {}
+              : {
+                  createdAt: now(),
+                  reconciledAt: null,
+                  secret: null,
+                  teamSlug: null,
+                  projectSlug: null,
+                  projectId: null,
+                  projectOwned: false,
+                  dsnSealed: null,
+                  membersSynced: null,
+                  conditions: [],
+                  membersBackoff: null,
+                }),
+            ...changedOnly(i),
+            updatedAt: now(),
+          } as Instance),
+        ),
       createOperation: async (o) => upsert(this.operations, { ...o, createdAt: now(), updatedAt: now(), finishedAt: null } as Operation),
       keys: async (instanceId) => this.listKeys(instanceId),
-      findByExternalId: (origin, externalId) => this.findByExternalId(origin, externalId),
+      findByExternalId: async (origin, externalId) => {
+        const i = await this.findByExternalId(origin, externalId);
+        return i && see(i);
+      },
       latestOperation: (instanceId, bindingId) => this.latestOperationFor(instanceId, bindingId),
+      lastOperation: () => this.lastOperationFor(app, module),
       saveKey: async (k) => this.saveKey(k),
       enqueue: async (ids) => void this.enqueued.push(...ids),
     };
@@ -71,6 +96,9 @@ export class InMemoryInstanceStore extends InstanceStore {
   async getInstance(id: string) {
     const i = this.instances.find((x) => x.id === id);
     return i ? { ...i } : null;
+  }
+  async getInstances(ids: string[]) {
+    return this.instances.filter((x) => ids.includes(x.id)).map((i) => ({ ...i }));
   }
   async findByExternalId(origin: Protocol, externalId: string) {
     const i = this.instances.find((x) => x.origin === origin && x.externalId === externalId);
@@ -162,6 +190,9 @@ export class InMemoryInstanceStore extends InstanceStore {
   async finishOperation(id: string, state: OperationState, description: string | null) {
     const o = this.operations.find((x) => x.id === id && x.state === 'in progress');
     if (o) Object.assign(o, { state, description, finishedAt: new Date() });
+  }
+  async finishOperations(verdicts: Array<{ id: string; state: OperationState; description: string | null }>) {
+    for (const v of verdicts) await this.finishOperation(v.id, v.state, v.description);
   }
 }
 

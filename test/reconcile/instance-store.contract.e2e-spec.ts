@@ -135,6 +135,56 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     expect((await s.store.listSecretHolders()).map((i) => i.id)).toContain(a.id);
   });
 
+  it('a save in a module transaction answers the whole row as a read gives it, defaults included', async () => {
+    const saved = await s.store.withModuleLock('whole', 'web', async (tx) => {
+      const { teamSlug: _t, projectSlug: _p, membersSynced: _m, ...partial } = base('whole', 'prod');
+      return tx.saveInstance(partial);
+    });
+    expect(saved).toEqual(await s.store.getInstance(saved.id));
+    expect(saved).toMatchObject({ teamSlug: null, projectSlug: null, membersSynced: null, conditions: [], membersBackoff: null });
+    const attachment = await s.store.withModuleLock('whole', 'web', (tx) =>
+      tx.saveAttachment({ app: 'whole', module: 'web', enabled: true, plan: 'default', developers: ['a@x.io'], targets: null }),
+    );
+    expect(attachment).toEqual(await s.store.findAttachment('whole', 'web'));
+  });
+
+  it('a save in a module transaction writes only what it changes: what the reconciler wrote meanwhile stays', async () => {
+    const inst = await s.store.withModuleLock('race', 'web', (tx) => tx.saveInstance(base('race', 'prod')));
+    await s.store.withModuleLock('race', 'web', async (tx) => {
+      const [read] = await tx.instances();
+      // The reconciler (no module lock) records progress between this transaction's read and its write.
+      await s.store.updateInstance(inst.id, { projectSlug: 'race-prod', conditions: [], observedGeneration: 1 });
+      await tx.saveInstance({ ...read, developers: ['dev@x.io'], generation: read.generation + 1 });
+    });
+    expect(await s.store.getInstance(inst.id)).toMatchObject({ projectSlug: 'race-prod', observedGeneration: 1, developers: ['dev@x.io'], generation: 2 });
+  });
+
+  it("a module transaction's latest operation of its app module", async () => {
+    const inst = await s.store.withModuleLock('lastop', 'web', (tx) => tx.saveInstance(base('lastop', 'prod')));
+    expect(await s.store.withModuleLock('lastop', 'web', (tx) => tx.lastOperation())).toBeNull();
+    const mk = (kind: string, module = 'web') =>
+      s.store.withModuleLock('lastop', module, async (tx) => {
+        const t = Date.now();
+        while (Date.now() === t) await new Promise((r) => setImmediate(r));
+        return tx.createOperation({
+          kind,
+          app: 'lastop',
+          module,
+          protocol: 'rest',
+          actor: 't',
+          originatingIdentity: null,
+          request: {},
+          instances: { [inst.id]: 1 },
+          state: 'succeeded',
+          description: null,
+        });
+      });
+    await mk('enable');
+    const latest = await mk('disable');
+    await mk('enable', 'api');
+    expect((await s.store.withModuleLock('lastop', 'web', (tx) => tx.lastOperation()))?.id).toBe(latest.id);
+  });
+
   it("a protocol's present instances by engine app or project slug, oldest first", async () => {
     const named = (env: string, over: Partial<Instance>) => ({ ...base('named', env), origin: 'bkpaas' as const, ...over });
     // Saved one by one, each once the clock has moved on, so "oldest first" has one answer.
@@ -181,6 +231,29 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     const page = await s.store.listOperations('ops', 0, 1);
     expect(page.total).toBe(2);
     expect(page.items.map((o) => o.kind)).toEqual(['disable']);
+    // Several at once: only those still in progress change.
+    const third = await mk('enable');
+    await s.store.finishOperations([
+      { id: first.id, state: 'failed', description: 'late' },
+      { id: second.id, state: 'failed', description: 'env: broken' },
+      { id: third.id, state: 'succeeded', description: null },
+    ]);
+    expect((await s.store.getOperation(first.id))!.state).toBe('succeeded');
+    expect(await s.store.getOperation(second.id)).toMatchObject({ state: 'failed', description: 'env: broken', finishedAt: expect.any(Date) });
+    expect((await s.store.getOperation(third.id))!.state).toBe('succeeded');
+    expect(await s.store.openOperationsFor(inst.id)).toEqual([]);
+    await s.store.finishOperations([]);
+  });
+
+  it('instances by ids: those that exist', async () => {
+    const [a, b] = await s.store.withModuleLock('ids', 'web', async (tx) => [
+      await tx.saveInstance(base('ids', 'prod')),
+      await tx.saveInstance(base('ids', 'stag')),
+    ]);
+    const got = await s.store.getInstances([b.id, a.id, '00000000-0000-4000-8000-000000000000']);
+    expect(got.map((i) => i.id).sort()).toEqual([a.id, b.id].sort());
+    expect(got.find((i) => i.id === a.id)).toEqual(await s.store.getInstance(a.id));
+    expect(await s.store.getInstances([])).toEqual([]);
   });
 
   it("a protocol's latest operation for its own instance id, not of a binding, also after the environment moved to another id", async () => {
