@@ -255,10 +255,13 @@ export class TypeormInstanceStore extends InstanceStore {
 
   async finishOperations(verdicts: Array<{ id: string; state: OperationState; description: string | null }>): Promise<void> {
     if (!verdicts.length) return;
-    // Only operations still in progress: a verdict never overwrites one given before.
+    // Only operations still in progress: a verdict never overwrites one given before. The rows are locked in id order
+    // first: the passes of an operation's environments settle it concurrently and would deadlock locking in any order.
     await this.sql(
-      `UPDATE operations o SET state = v.state, description = v.description, finished_at = now(), updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, state, description) WHERE o.id = v.id AND o.state = 'in progress'`,
+      `WITH locked AS (SELECT id FROM operations WHERE id = ANY($1::uuid[]) AND state = 'in progress' ORDER BY id FOR UPDATE)
+       UPDATE operations o SET state = v.state, description = v.description, finished_at = now(), updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, state, description), locked
+       WHERE o.id = v.id AND o.id = locked.id AND o.state = 'in progress'`,
       [verdicts.map((v) => v.id), verdicts.map((v) => v.state), verdicts.map((v) => v.description)],
     );
   }

@@ -245,6 +245,34 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     await s.store.finishOperations([]);
   });
 
+  it('operations finished at once from two passes, in opposite orders, all finish (no deadlock)', async () => {
+    const inst = await s.store.withModuleLock('both', 'web', (tx) => tx.saveInstance(base('both', 'prod')));
+    for (let round = 0; round < 5; round++) {
+      const ops = await s.store.withModuleLock('both', 'web', async (tx) => {
+        const out = [];
+        for (let i = 0; i < 30; i++)
+          out.push(
+            await tx.createOperation({
+              kind: 'enable',
+              app: 'both',
+              module: 'web',
+              protocol: 'rest',
+              actor: 't',
+              originatingIdentity: null,
+              request: {},
+              instances: { [inst.id]: 1 },
+              state: 'in progress',
+              description: null,
+            }),
+          );
+        return out;
+      });
+      const verdicts = ops.map((o) => ({ id: o.id, state: 'succeeded' as const, description: null }));
+      await Promise.all([s.store.finishOperations(verdicts), s.store.finishOperations([...verdicts].reverse())]);
+      expect(await s.store.openOperationsFor(inst.id)).toEqual([]);
+    }
+  });
+
   it('instances by ids: those that exist', async () => {
     const [a, b] = await s.store.withModuleLock('ids', 'web', async (tx) => [
       await tx.saveInstance(base('ids', 'prod')),
