@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
@@ -56,6 +57,11 @@ export async function createApp(rt: Runtime, opts: { logger?: boolean } = {}): P
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(validationPipe);
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  // Idle connections stay open longer than the clients in front keep theirs (ingress-nginx 60 s): with Node's 5 s, a
+  // request sent on a connection as the server closed it failed with ECONNRESET.
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }
