@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { runMigrations } from '../../src/database/database';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { podCreateReview } from '../../test/harness/admission-review';
 import { createCa, issueServingCert } from '../../test/harness/kube/pki';
 import { startSentryStandin } from '../../test/harness/sentry-standin';
 import { seedReadyInstances } from './seed';
@@ -274,22 +275,11 @@ async function main(): Promise<void> {
 
 /** One AdmissionReview for a Pod of (app, module) in `namespace`: true when the answer patches in SENTRY_DSN. */
 function patched(agent: Agent, port: number, namespace: string, app: string, module: string): Promise<boolean> {
-  const body = JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: '00000000-0000-4000-8000-000000000001',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      namespace,
-      operation: 'CREATE',
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { generateName: 'probe-', namespace, labels: { 'svc-sentry.io/app': app, 'svc-sentry.io/module': module } },
-        spec: { containers: [{ name: 'web', image: 'registry.example/web:1' }] },
-      },
-    },
+  const body = podCreateReview('00000000-0000-4000-8000-000000000001', namespace, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { generateName: 'probe-', namespace, labels: { 'svc-sentry.io/app': app, 'svc-sentry.io/module': module } },
+    spec: { containers: [{ name: 'web', image: 'registry.example/web:1' }] },
   });
   return new Promise((ok, fail) => {
     const req = request({ host: '127.0.0.1', port, path: '/mutate-pods', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { EnabledTarget, EnabledTargetsSink, EnabledTargetsSource, EnabledTargetsView } from '../../src/kubernetes/webhook/enabled-targets';
 import { WebhookServer } from '../../src/kubernetes/webhook/webhook-server';
+import { podCreateReview } from '../../test/harness/admission-review';
 import { createCa, issueServingCert } from '../../test/harness/kube/pki';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -43,32 +44,23 @@ function review(i: number): string {
     readinessProbe: { httpGet: { path: '/healthz', port: 8000 }, periodSeconds: 5 },
     volumeMounts: [{ name: 'conf', mountPath: '/app/conf' }],
   });
-  return JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: uidOf(i),
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      requestKind: { group: '', version: 'v1', kind: 'Pod' },
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: 'tnfood-web-5d4f8b7c9-',
       namespace: 'tnfood-stag',
-      operation: 'CREATE',
-      userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          generateName: 'tnfood-web-5d4f8b7c9-',
-          namespace: 'tnfood-stag',
-          labels: { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default', 'app.kubernetes.io/version': '1.4.2', 'pod-template-hash': '5d4f8b7c9' },
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'tnfood-web-5d4f8b7c9', uid: 'x', controller: true }],
-        },
-        spec: { containers: [container('web'), container('worker')], volumes: [{ name: 'conf', configMap: { name: 'tnfood-conf' } }] },
-      },
-      oldObject: null,
-      dryRun: false,
-      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+      labels: { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default', 'app.kubernetes.io/version': '1.4.2', 'pod-template-hash': '5d4f8b7c9' },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'tnfood-web-5d4f8b7c9', uid: 'x', controller: true }],
     },
+    spec: { containers: [container('web'), container('worker')], volumes: [{ name: 'conf', configMap: { name: 'tnfood-conf' } }] },
+  };
+  return podCreateReview(uidOf(i), 'tnfood-stag', pod, {
+    requestKind: { group: '', version: 'v1', kind: 'Pod' },
+    userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
+    oldObject: null,
+    dryRun: false,
+    options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
   });
 }
 

@@ -1,4 +1,5 @@
 import { admit, AdmissionContext } from './admission';
+import { podCreateReview } from '../../../test/harness/admission-review';
 import { EnabledTarget } from './enabled-targets';
 
 const target: EnabledTarget = { cluster: 'c1', namespace: 'tnfood-stag', app: 'tnfood', module: 'default', env: 'stag', secretName: 'svc-sentry-default' };
@@ -11,19 +12,7 @@ const ctx = (over: Partial<AdmissionContext> = {}): AdmissionContext => ({
   ...over,
 });
 const review = (over: Record<string, unknown> = {}, labels: Record<string, string> = { 'svc-sentry.io/app': 'tnfood', 'svc-sentry.io/module': 'default' }) =>
-  JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: 'u-1',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      namespace: 'tnfood-stag',
-      operation: 'CREATE',
-      object: { metadata: { generateName: 'web-', labels }, spec: { containers: [{ name: 'web', image: 'x' }] } },
-      ...over,
-    },
-  });
+  podCreateReview('u-1', 'tnfood-stag', { metadata: { generateName: 'web-', labels }, spec: { containers: [{ name: 'web', image: 'x' }] } }, over);
 const response = (body: string) => JSON.parse(body).response;
 
 describe('admit', () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { register } from 'prom-client';
+import { podCreateReview } from '../../../test/harness/admission-review';
 import { createCa, issueServingCert, TestCa } from '../../../test/harness/kube/pki';
 import { WebhookServer } from './webhook-server';
 
@@ -59,17 +60,7 @@ describe('WebhookServer', () => {
       r.end(body);
     });
   const review = (namespace: string) =>
-    JSON.stringify({
-      apiVersion: 'admission.k8s.io/v1',
-      kind: 'AdmissionReview',
-      request: {
-        uid: 'u1',
-        kind: { group: '', version: 'v1', kind: 'Pod' },
-        namespace,
-        operation: 'CREATE',
-        object: { metadata: { labels: { app: 'a', mod: 'm' } }, spec: { containers: [{ name: 'c' }] } },
-      },
-    });
+    podCreateReview('u1', namespace, { metadata: { labels: { app: 'a', mod: 'm' } }, spec: { containers: [{ name: 'c' }] } });
   const metric = async (decision: string) =>
     (await register.getSingleMetric('svc_sentry_webhook_decisions_total')!.get()).values
       .filter((v) => v.labels.decision === decision)
