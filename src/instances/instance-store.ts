@@ -68,7 +68,6 @@ export abstract class InstanceStore {
   abstract saveKey(k: Partial<Key> & Pick<Key, 'instanceId' | 'name'>): Promise<Key>;
   abstract getOperation(id: string): Promise<Operation | null>;
   abstract listOperations(app: string, offset: number, limit: number): Promise<Page<Operation>>;
-  abstract lastOperationFor(app: string, module: string): Promise<Operation | null>;
   abstract openOperationsFor(instanceId: string): Promise<Operation[]>;
   /** The latest operation that touched the instance (with bindingId: of that binding; with null: not of a binding). */
   abstract latestOperationFor(instanceId: string, bindingId?: string | null): Promise<Operation | null>;
@@ -77,7 +76,6 @@ export abstract class InstanceStore {
    * id's app/module/env was provisioned again under another id (the operation records the id it was made for).
    */
   abstract latestOperationByExternalId(protocol: Protocol, externalId: string): Promise<Operation | null>;
-  abstract finishOperation(id: string, state: OperationState, description: string | null): Promise<void>;
-  /** finishOperation for several operations at once. */
+  /** Finishes operations still in progress with their verdicts (one already finished keeps its own). */
   abstract finishOperations(verdicts: Array<{ id: string; state: OperationState; description: string | null }>): Promise<void>;
 }

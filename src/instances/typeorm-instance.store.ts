@@ -78,7 +78,11 @@ export class TypeormInstanceStore extends InstanceStore {
       for (const r of rows) seen.set(r.id, r);
       return rows;
     };
-    const seeOne = async <R extends { id: string }>(row: Promise<R | null>) => see([await row].filter((r): r is R => !!r))[0] ?? null;
+    const seeOne = async <R extends { id: string }>(row: Promise<R | null>) => {
+      const r = await row;
+      if (r) seen.set(r.id, r);
+      return r;
+    };
     const save = async <R extends { id: string }>(table: SqlTable<R>, row: Partial<R>): Promise<R> => {
       if (!row.id) return see([await table.insert(sql, row)])[0];
       const before = seen.get(row.id) as R | undefined;
@@ -215,10 +219,6 @@ export class TypeormInstanceStore extends InstanceStore {
     return { items, total };
   }
 
-  lastOperationFor(app: string, module: string): Promise<Operation | null> {
-    return this.lastOperationIn(this.sql, app, module);
-  }
-
   private lastOperationIn(sql: Sql, app: string, module: string): Promise<Operation | null> {
     return this.operations.one(sql, 'WHERE app = $1 AND module = $2 ORDER BY created_at DESC, id DESC', [app, module]);
   }
@@ -247,10 +247,6 @@ export class TypeormInstanceStore extends InstanceStore {
       .orderBy('o.createdAt', 'DESC')
       .addOrderBy('o.id', 'DESC')
       .getOne();
-  }
-
-  async finishOperation(id: string, state: OperationState, description: string | null): Promise<void> {
-    await this.finishOperations([{ id, state, description }]);
   }
 
   async finishOperations(verdicts: Array<{ id: string; state: OperationState; description: string | null }>): Promise<void> {

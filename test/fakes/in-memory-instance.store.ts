@@ -70,7 +70,7 @@ export class InMemoryInstanceStore extends InstanceStore {
         return i && see(i);
       },
       latestOperation: (instanceId, bindingId) => this.latestOperationFor(instanceId, bindingId),
-      lastOperation: () => this.lastOperationFor(app, module),
+      lastOperation: async () => [...this.operations].reverse().find((o) => o.app === app && o.module === module) ?? null,
       saveKey: async (k) => this.saveKey(k),
       enqueue: async (ids) => void this.enqueued.push(...ids),
     };
@@ -168,9 +168,6 @@ export class InMemoryInstanceStore extends InstanceStore {
     const all = this.operations.filter((o) => o.app === app).reverse();
     return { items: all.slice(offset, offset + limit), total: all.length };
   }
-  async lastOperationFor(app: string, module: string) {
-    return [...this.operations].reverse().find((o) => o.app === app && o.module === module) ?? null;
-  }
   async openOperationsFor(instanceId: string) {
     return this.operations.filter((o) => o.state === 'in progress' && instanceId in o.instances);
   }
@@ -187,12 +184,11 @@ export class InMemoryInstanceStore extends InstanceStore {
   async latestOperationByExternalId(protocol: Protocol, externalId: string) {
     return [...this.operations].reverse().find((o) => o.protocol === protocol && o.request.externalId === externalId && o.request.bindingId == null) ?? null;
   }
-  async finishOperation(id: string, state: OperationState, description: string | null) {
-    const o = this.operations.find((x) => x.id === id && x.state === 'in progress');
-    if (o) Object.assign(o, { state, description, finishedAt: new Date() });
-  }
   async finishOperations(verdicts: Array<{ id: string; state: OperationState; description: string | null }>) {
-    for (const v of verdicts) await this.finishOperation(v.id, v.state, v.description);
+    for (const { id, state, description } of verdicts) {
+      const o = this.operations.find((x) => x.id === id && x.state === 'in progress');
+      if (o) Object.assign(o, { state, description, finishedAt: new Date() });
+    }
   }
 }
 

@@ -224,8 +224,8 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     const first = await mk('enable');
     const second = await mk('disable');
     expect((await s.store.openOperationsFor(inst.id)).map((o) => o.id).sort()).toEqual([first.id, second.id].sort());
-    await s.store.finishOperation(first.id, 'succeeded', null);
-    await s.store.finishOperation(first.id, 'failed', 'late');
+    await s.store.finishOperations([{ id: first.id, state: 'succeeded', description: null }]);
+    await s.store.finishOperations([{ id: first.id, state: 'failed', description: 'late' }]);
     expect((await s.store.getOperation(first.id))!.state).toBe('succeeded');
     expect((await s.store.openOperationsFor(inst.id)).map((o) => o.id)).toEqual([second.id]);
     const page = await s.store.listOperations('ops', 0, 1);
