@@ -47,7 +47,7 @@ export class RateLimiter {
 
   async acquire(): Promise<void> {
     const lane = lanes.getStore();
-    if (lane) return new Promise<void>((resolve) => this.enqueueBackground(lane.share, resolve, lane.first));
+    if (lane) return new Promise<void>((resolve) => this.enqueueBackground(lane, resolve));
     const now = Date.now();
     const slot = Math.max(now, this.nextSlot);
     this.nextSlot = slot + this.interval;
@@ -64,9 +64,9 @@ export class RateLimiter {
     return this.background.length;
   }
 
-  private enqueueBackground(share: number, resolve: () => void, first = false): void {
-    if (first) this.background.unshift({ share, resolve });
-    else this.background.push({ share, resolve });
+  private enqueueBackground(lane: BackgroundLane, resolve: () => void): void {
+    if (lane.first) this.background.unshift({ share: lane.share, resolve });
+    else this.background.push({ share: lane.share, resolve });
     if (this.background.length === 1) this.pump();
   }
 

@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { freshDatabase } from '../harness/database';
+import { Condition } from '../../src/instances/model';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { startTestApp, TestApp, upstreamEnv, waitFor } from '../support/app';
 
 const ORG = 'acme';
 const DEV = 'dev@example.com';
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 
 /**
  * The member-sync backoff is recorded in the database: a replica restarted while the members endpoint keeps answering 403

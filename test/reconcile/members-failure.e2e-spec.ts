@@ -1,16 +1,10 @@
+import { Condition } from '../../src/instances/model';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { startTestApp, TestApp, upstreamEnv, waitFor } from '../support/app';
 
 const ORG = 'acme';
 const DEV = 'dev@example.com';
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-}
 const byType = (list: Condition[] | undefined) => Object.fromEntries((list ?? []).map((c) => [c.type, c]));
 
 /**
