@@ -72,14 +72,18 @@ export class PgBossQueue extends ReconcileQueue {
         // A resync cycle is sized to fit its interval: its job must not expire (and be retried elsewhere) meanwhile.
         const period = this.cfg.resyncIntervalSeconds || 300;
         const resync = { ...retry, expireInSeconds: Math.min(86_000, Math.max(this.cfg.jobExpireSeconds, 2 * period)) };
-        for (const [name, options] of [
+        const queues = [
           [RECONCILE_QUEUE, retry],
           [REPAIR_QUEUE, retry],
           [RESYNC_QUEUE, resync],
-        ] as const) {
-          if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, { name, ...options });
+        ] as const;
+        // `short`: at most one waiting job per instance. updateQueue is given it too: pg-boss sets a policy it is not
+        // given back to `standard`, which every restart did before this line named it.
+        for (const [name, options] of queues) {
+          if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, { name, policy: 'short', ...options });
           else await this.boss.createQueue(name, { name, policy: 'short', ...options });
         }
+        await this.dropDuplicateWaitingJobs(queues.map(([name]) => name));
       } finally {
         // Ending the session releases the advisory lock too.
         await lock.end().catch(() => undefined);
@@ -87,6 +91,27 @@ export class PgBossQueue extends ReconcileQueue {
     })();
     this.started.catch(() => (this.started = undefined));
     return this.started;
+  }
+
+  /**
+   * Waiting jobs a version that reset the policy to `standard` left: several per instance. One per instance and queue
+   * stays (the most urgent: highest priority, earliest due), as `short`; the others are deleted (a pass converges its
+   * instance whatever job started it).
+   */
+  private async dropDuplicateWaitingJobs(names: string[]): Promise<void> {
+    const db = this.boss.getDb();
+    await db.executeSql(
+      `WITH ranked AS (
+         SELECT name, id, row_number() OVER (PARTITION BY name, singleton_key ORDER BY priority DESC, start_after, created_on) AS n
+         FROM pgboss.job WHERE name = ANY($1::text[]) AND state = 'created' AND policy IS DISTINCT FROM 'short' AND singleton_key IS NOT NULL)
+       DELETE FROM pgboss.job j USING ranked r WHERE j.name = r.name AND j.id = r.id
+         AND (r.n > 1 OR EXISTS (SELECT 1 FROM pgboss.job s WHERE s.name = j.name AND s.singleton_key = j.singleton_key AND s.state = 'created' AND s.policy = 'short'))`,
+      [names],
+    );
+    await db.executeSql(
+      `UPDATE pgboss.job SET policy = 'short' WHERE name = ANY($1::text[]) AND state = 'created' AND policy IS DISTINCT FROM 'short' AND singleton_key IS NOT NULL`,
+      [names],
+    );
   }
 
   async stop(): Promise<void> {
@@ -97,17 +122,20 @@ export class PgBossQueue extends ReconcileQueue {
   async enqueue(instanceIds: string[], db?: SqlExecutor): Promise<void> {
     if (!instanceIds.length) return;
     await this.start();
-    await this.boss.insert(
-      instanceIds.map((instanceId) => ({ name: RECONCILE_QUEUE, data: { instanceId }, singletonKey: instanceId, priority: PRIORITY.interactive })),
-      db ? { db } : {},
-    );
-    // The insert above is skipped for an instance that already has a waiting job (maybe a resync's, or a delayed
-    // requeue): that job takes the user's priority and is due at once, in the same transaction.
-    await (db ?? this.boss.getDb()).executeSql(
-      `UPDATE pgboss.job SET priority = $3, start_after = LEAST(start_after, now())
-       WHERE name = $1 AND state = 'created' AND singleton_key = ANY($2::text[]) AND (priority < $3 OR start_after > now())`,
-      [RECONCILE_QUEUE, instanceIds, PRIORITY.interactive],
-    );
+    // The insert is skipped for an instance that already has a waiting job (maybe a resync's, or a delayed requeue):
+    // that job takes the user's priority and is due at once, in the same transaction. The two statements go out
+    // together (either order gives the same jobs).
+    await Promise.all([
+      this.boss.insert(
+        instanceIds.map((instanceId) => ({ name: RECONCILE_QUEUE, data: { instanceId }, singletonKey: instanceId, priority: PRIORITY.interactive })),
+        db ? { db } : {},
+      ),
+      (db ?? this.boss.getDb()).executeSql(
+        `UPDATE pgboss.job SET priority = $3, start_after = LEAST(start_after, now())
+         WHERE name = $1 AND state = 'created' AND singleton_key = ANY($2::text[]) AND (priority < $3 OR start_after > now())`,
+        [RECONCILE_QUEUE, instanceIds, PRIORITY.interactive],
+      ),
+    ]);
   }
 
   /**
