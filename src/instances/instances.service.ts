@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { SecretBox } from '../common/crypto';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { isDnsLabel } from '../common/names';
@@ -69,7 +70,8 @@ export class InstancesService {
   async setMonitoring(req: ToggleRequest, caller: Caller): Promise<ToggleResult> {
     this.validate(req);
     const result = await this.store.withModuleLock(req.app, req.module, async (tx): Promise<ToggleResult> => {
-      const current = await tx.attachment();
+      // Statements that do not wait on each other's answers are issued together: a store may send them in one round trip.
+      const [current, existing] = await Promise.all([tx.attachment(), tx.instances()]);
       const planName = req.plan ?? current?.plan ?? 'default';
       const plan = this.catalog.get(planName);
       const developers = req.developers !== undefined ? normalizeEmails(req.developers) : (current?.developers ?? null);
@@ -82,7 +84,6 @@ export class InstancesService {
           );
         }
       }
-      const existing = await tx.instances();
       const unchanged =
         current &&
         current.enabled === req.enabled &&
@@ -96,16 +97,7 @@ export class InstancesService {
         return { changed: false, operationId: (await tx.lastOperation())?.id ?? null, status: this.describe(req.app, req.module, current, existing) };
       }
 
-      const attachment = await tx.saveAttachment({
-        ...(current ?? {}),
-        app: req.app,
-        module: req.module,
-        enabled: req.enabled,
-        plan: planName,
-        developers,
-        targets,
-      });
-      const touched: Instance[] = [];
+      const wishes: Array<Partial<Instance> & Pick<Instance, 'id' | 'app' | 'module' | 'env' | 'generation'>> = [];
       const envs = new Set([...plan.environments, ...existing.map((i) => i.env)]);
       for (const env of envs) {
         const inst = existing.find((i) => i.env === env);
@@ -114,36 +106,47 @@ export class InstancesService {
         const sameWish =
           inst && inst.desired === desired && inst.plan === planName && sameDesired(inst.developers, developers) && sameDesired(inst.targetRequest, target);
         if (sameWish || (!inst && desired === 'absent')) continue;
-        touched.push(
-          await tx.saveInstance({
-            ...(inst ?? { origin: caller.protocol, observedGeneration: 0, generation: 0, externalId: null, parameters: null }),
-            app: req.app,
-            module: req.module,
-            env,
-            plan: planName,
-            upstream: inst?.upstream ?? plan.upstream ?? null,
-            desired,
-            state: desired === 'present' ? (inst?.state === 'ready' ? 'ready' : 'pending') : 'deprovisioning',
-            generation: (inst?.generation ?? 0) + 1,
-            developers,
-            targetRequest: target,
-            error: null,
-          }),
-        );
+        wishes.push({
+          // A new environment's id is chosen here, so the operation and the jobs can name it before it is written.
+          ...(inst ?? { id: randomUUID(), origin: caller.protocol, observedGeneration: 0, generation: 0, externalId: null, parameters: null }),
+          app: req.app,
+          module: req.module,
+          env,
+          plan: planName,
+          upstream: inst?.upstream ?? plan.upstream ?? null,
+          desired,
+          state: desired === 'present' ? (inst?.state === 'ready' ? 'ready' : 'pending') : 'deprovisioning',
+          generation: (inst?.generation ?? 0) + 1,
+          developers,
+          targetRequest: target,
+          error: null,
+        });
       }
-      const op = await tx.createOperation({
-        kind: req.enabled ? 'enable' : 'disable',
-        app: req.app,
-        module: req.module,
-        protocol: caller.protocol,
-        actor: caller.actor,
-        originatingIdentity: caller.originatingIdentity ?? null,
-        request: { enabled: req.enabled, plan: req.plan ?? null, developers: req.developers ?? null, targets: req.targets ?? null },
-        instances: Object.fromEntries(touched.map((i) => [i.id, i.generation])),
-        state: touched.length ? 'in progress' : 'succeeded',
-        description: null,
-      });
-      await tx.enqueue(touched.map((i) => i.id));
+      const [attachment, op, touched] = await Promise.all([
+        tx.saveAttachment({
+          ...(current ?? {}),
+          app: req.app,
+          module: req.module,
+          enabled: req.enabled,
+          plan: planName,
+          developers,
+          targets,
+        }),
+        tx.createOperation({
+          kind: req.enabled ? 'enable' : 'disable',
+          app: req.app,
+          module: req.module,
+          protocol: caller.protocol,
+          actor: caller.actor,
+          originatingIdentity: caller.originatingIdentity ?? null,
+          request: { enabled: req.enabled, plan: req.plan ?? null, developers: req.developers ?? null, targets: req.targets ?? null },
+          instances: Object.fromEntries(wishes.map((i) => [i.id, i.generation])),
+          state: wishes.length ? 'in progress' : 'succeeded',
+          description: null,
+        }),
+        Promise.all(wishes.map((w) => tx.saveInstance(w))),
+        tx.enqueue(wishes.map((i) => i.id)),
+      ]);
       // The answer comes from the rows this transaction read and wrote: no read after the commit.
       const after = [...existing.filter((i) => !touched.some((t) => t.env === i.env)), ...touched].sort((x, y) => (x.env < y.env ? -1 : 1));
       return { changed: true, operationId: op.id, status: this.describe(req.app, req.module, attachment, after) };
@@ -155,8 +158,7 @@ export class InstancesService {
   async status(app: string, module: string): Promise<MonitoringStatus> {
     this.validateName('app', app);
     this.validateName('module', module);
-    const attachment = await this.store.findAttachment(app, module);
-    const instances = await this.store.findInstances(app, module);
+    const [attachment, instances] = await Promise.all([this.store.findAttachment(app, module), this.store.findInstances(app, module)]);
     if (!attachment && instances.length === 0) throw this.neverSetUp(app, module);
     return this.describe(app, module, attachment, instances);
   }

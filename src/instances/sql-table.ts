@@ -59,6 +59,25 @@ export class SqlTable<T extends ObjectLiteral> {
   }
 
   /**
+   * Inserts the row with this id, or updates the given columns of the row that has it (and updated_at): one statement
+   * for a row the caller did not read, which may or may not exist. Answers the whole row.
+   */
+  async upsert(sql: Sql, values: Partial<T> & { id: string }): Promise<T> {
+    const cols = this.writable(values, (c) => c.managed !== 'updated');
+    const updated = this.columns.find((c) => c.managed === 'updated');
+    const sets = [...cols.filter((c) => c.managed === null).map((c) => `"${c.db}" = EXCLUDED."${c.db}"`), ...(updated ? [`"${updated.db}" = now()`] : [])];
+    const text =
+      `INSERT INTO "${this.name}" (${cols.map((c) => `"${c.db}"`).join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) ` +
+      `ON CONFLICT ("id") DO UPDATE SET ${sets.join(', ')} RETURNING *`;
+    return this.map(
+      await sql(
+        text,
+        cols.map((c) => this.param(c, values[c.prop])),
+      ),
+    )[0];
+  }
+
+  /**
    * Updates the given columns of the row with this id (and updated_at) and answers the whole row, or null when there
    * is no such row.
    */
