@@ -59,20 +59,26 @@ export class SqlTable<T extends ObjectLiteral> {
   }
 
   /**
-   * Inserts the row with this id, or updates the given columns of the row that has it (and updated_at): one statement
-   * for a row the caller did not read, which may or may not exist. Answers the whole row.
+   * Updates the given columns of the row with this id (and updated_at), or inserts the row when there is none (created_at
+   * and updated_at then take their defaults): one statement for a row the caller did not read, which may or may not
+   * exist. Answers the whole row.
    */
   async upsert(sql: Sql, values: Partial<T> & { id: string }): Promise<T> {
-    const cols = this.writable(values, (c) => c.managed !== 'updated');
+    const cols = this.writable(values, (c) => c.managed === null);
+    const id = this.columns.find((c) => c.managed === 'id')!;
     const updated = this.columns.find((c) => c.managed === 'updated');
-    const sets = [...cols.filter((c) => c.managed === null).map((c) => `"${c.db}" = EXCLUDED."${c.db}"`), ...(updated ? [`"${updated.db}" = now()`] : [])];
+    const sets = [...cols.map((c, i) => `"${c.db}" = $${i + 2}`), ...(updated ? [`"${updated.db}" = now()`] : [])];
+    const inserted = [id, ...cols];
+    // The insert's parameters take their types from the update, where they appear first (a bare `SELECT $n` is text).
     const text =
-      `INSERT INTO "${this.name}" (${cols.map((c) => `"${c.db}"`).join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) ` +
-      `ON CONFLICT ("id") DO UPDATE SET ${sets.join(', ')} RETURNING *`;
+      `WITH u AS (UPDATE "${this.name}" SET ${sets.join(', ')} WHERE "${id.db}" = $1 RETURNING *), ` +
+      `i AS (INSERT INTO "${this.name}" (${inserted.map((c) => `"${c.db}"`).join(', ')}) ` +
+      `SELECT ${inserted.map((_, i) => `$${i + 1}`).join(', ')} WHERE NOT EXISTS (SELECT 1 FROM u) RETURNING *) ` +
+      `SELECT * FROM u UNION ALL SELECT * FROM i`;
     return this.map(
       await sql(
         text,
-        cols.map((c) => this.param(c, values[c.prop])),
+        inserted.map((c) => this.param(c, values[c.prop])),
       ),
     )[0];
   }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/database';
 import { InstanceStore } from '../../src/instances/instance-store';
@@ -98,6 +99,31 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     ).rejects.toThrow('boom');
     expect(await s.store.findAttachment('rollback', 'web')).toBeNull();
     expect(await s.store.findInstances('rollback', 'web')).toEqual([]);
+  });
+
+  it('writes issued together, one failing: the transaction fails with that error and writes nothing', async () => {
+    await expect(
+      s.store.withModuleLock('together', 'web', (tx) =>
+        Promise.all([
+          tx.saveAttachment({ app: 'together', module: 'web', enabled: true, plan: 'default', developers: null, targets: null }),
+          tx.saveInstance(base('together', 'prod')),
+          tx.saveInstance(base('together', 'stag')),
+          Promise.reject(new Error('boom')),
+        ]),
+      ),
+    ).rejects.toThrow('boom');
+    expect(await s.store.findAttachment('together', 'web')).toBeNull();
+    expect(await s.store.findInstances('together', 'web')).toEqual([]);
+  });
+
+  it('a save of a row the transaction did not read: inserted under its id when absent, its given columns updated when present', async () => {
+    const id = randomUUID();
+    const created = await s.store.withModuleLock('unread', 'web', (tx) => tx.saveInstance({ ...base('unread', 'prod'), id }));
+    expect(created).toMatchObject({ id, app: 'unread', env: 'prod', state: 'pending', generation: 1, conditions: [] });
+    await s.store.updateInstance(id, { projectSlug: 'unread-web-prod' });
+    const updated = await s.store.withModuleLock('unread', 'web', (tx) => tx.saveInstance({ id, app: 'unread', module: 'web', env: 'prod', generation: 2 }));
+    expect(updated).toMatchObject({ id, generation: 2, state: 'pending', projectSlug: 'unread-web-prod' });
+    expect(await s.store.findInstances('unread', 'web')).toEqual([expect.objectContaining({ id, generation: 2, projectSlug: 'unread-web-prod' })]);
   });
 
   it('instances come back ordered by environment, as copies', async () => {
