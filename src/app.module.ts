@@ -2,7 +2,9 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiModule } from './api/api.module';
 import { CatalogService } from './catalog/catalog.service';
 import { BearerTokenGuard } from './common/auth/bearer-token.guard';
@@ -59,21 +61,39 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-            genReqId: (req, res) => {
-              const id = (req.headers['x-request-id'] as string) || randomUUID();
-              res.setHeader('X-Request-Id', id);
-              return id;
-            },
-            autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-            hooks: {
-              logMethod(args, method) {
-                method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a, secrets) : a)) as Parameters<typeof method>);
+          pinoHttp: [
+            {
+              level: config.logLevel,
+              redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+              genReqId: (req, res) => {
+                const id = (req.headers['x-request-id'] as string) || randomUUID();
+                res.setHeader('X-Request-Id', id);
+                return id;
+              },
+              autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+              // A request's line names the request and its answer, not their headers: serializing and redacting every
+              // header cost about 0.4 ms of CPU per request (bench:api's profile), and headers are where credentials travel.
+              wrapSerializers: false,
+              serializers: {
+                req: (req: IncomingMessage & { id?: unknown; originalUrl?: string }) => ({
+                  id: req.id,
+                  method: req.method,
+                  url: req.originalUrl ?? req.url,
+                  remoteAddress: req.socket?.remoteAddress,
+                }),
+                res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+              },
+              hooks: {
+                logMethod(args, method) {
+                  method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a, secrets) : a)) as Parameters<typeof method>);
+                },
               },
             },
-          },
+            // Lines go to stdout asynchronously: those logged while a write is in flight go out together in the next one,
+            // off the request's path (a synchronous write per request line cost about 0.3 ms of CPU on bench:api's GET).
+            // pino writes what is left synchronously when the process exits.
+            pino.destination({ dest: 1, sync: false }),
+          ],
         }),
         TypeOrmModule.forRoot(dataSourceOptions(rt.databaseUrl)),
         // /readyz logs readiness itself, once per change (HealthController); terminus would log an error per failing probe.
