@@ -58,11 +58,20 @@ describe('start-up and readiness logs', () => {
       for (let i = 0; i < 5; i++) expect(await readyz(app.base)).toBe(503);
       await waitFor(async () => readinessLines(app.lines()).length > 0, 10_000);
       for (let i = 0; i < 3; i++) expect(await readyz(app.base)).toBe(503);
+      await fetch(`${app.base}/api/v1/monitoring?limit=1`, { headers: { authorization: 'Bearer start-log-token-0123456789', cookie: 'session=c00kie-value' } });
     } finally {
       await stopProcess(app.child);
       rmSync(dataDir, { recursive: true, force: true });
     }
     const lines = app.lines();
+    // A request's line names the request and the answer's status, never their headers (credentials travel there).
+    const request = lines.find((l) => (l as { req?: { url?: string } }).req?.url === '/api/v1/monitoring?limit=1') as unknown as {
+      req: Record<string, unknown>;
+      res: Record<string, unknown>;
+    };
+    expect(Object.keys(request.req).sort()).toEqual(['id', 'method', 'remoteAddress', 'url']);
+    expect(Object.keys(request.res)).toEqual(['statusCode']);
+    expect(app.raw()).not.toMatch(/start-log-token|c00kie-value/);
     const info = lines.filter((l) => l.level >= INFO);
     const summary = info.filter((l) => /listening/.test(l.msg));
     expect(summary).toHaveLength(1);
