@@ -18,6 +18,8 @@ import { MetricsController } from './metrics/metrics.controller';
 import { ReconcileModule, ReconcileQueueModule } from './reconcile/reconcile.module';
 import { UpstreamRegistry } from './upstreams/upstream-registry';
 import { WebModule } from './web/web.controller';
+import type { WorkerProcess } from './worker-process';
+import { OtherProcessMetrics } from './metrics/process-metrics';
 
 /** What main.ts resolved before Nest starts: the config, the database URL and the encryption key. */
 export interface Runtime {
@@ -26,6 +28,8 @@ export interface Runtime {
   encryptionKey: string;
   /** Extra modules (protocols, Kubernetes) to mount. */
   imports?: Array<Type<unknown> | DynamicModule>;
+  /** Role all's reconcile worker process, when this process supervises one (/metrics adds its metrics). */
+  workerProcess?: WorkerProcess;
 }
 
 /** What every module may inject: the config, the credential box, the plan catalog, the upstreams and the REST guard. */
@@ -41,8 +45,9 @@ class CoreModule {
         CatalogService,
         { provide: UpstreamRegistry, useFactory: (c: AppConfig) => new UpstreamRegistry(c), inject: [AppConfig] },
         BearerTokenGuard,
+        ...(rt.workerProcess ? [{ provide: OtherProcessMetrics, useValue: rt.workerProcess }] : []),
       ],
-      exports: [AppConfig, SecretBox, CatalogService, UpstreamRegistry, BearerTokenGuard],
+      exports: [AppConfig, SecretBox, CatalogService, UpstreamRegistry, BearerTokenGuard, ...(rt.workerProcess ? [OtherProcessMetrics] : [])],
     };
   }
 }

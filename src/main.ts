@@ -9,9 +9,12 @@ import { checkEncryptionKey, EncryptionKeyMismatch } from './database/encryption
 import type { EmbeddedPostgresHandle } from './database/embedded-postgres';
 import { migrateRole } from './migrate';
 import { startupSummary } from './startup-log';
+import { AppConfig } from './config/config.schema';
+import { serveParent, WORKER_OF_ENV, WorkerProcess } from './worker-process';
 
 /**
- * svc-sentry: roles `api` (HTTP only), `worker` (reconcile jobs + health), `all` (default) or `migrate` (apply the migrations, exit).
+ * svc-sentry: roles `api` (HTTP only), `worker` (reconcile jobs + health), `all` (default: HTTP here, the worker in a child
+ * process) or `migrate` (apply the migrations, exit).
  * Without DATABASE_URL it runs a real PostgreSQL from embedded-postgres under the data directory.
  */
 async function main(): Promise<void> {
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
   }
   log.level = config.logLevel;
   if (config.role === 'migrate') process.exit(await migrateRole(config.databaseUrl, log));
+  if (process.env[WORKER_OF_ENV]) return workerOfParent(config, log);
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -51,23 +55,49 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const app = await createApp({ config, databaseUrl, encryptionKey });
+  // Role all: this process serves HTTP (role api's part) and the reconcile worker runs in a child process of its own.
+  const worker =
+    config.role === 'all'
+      ? new WorkerProcess({
+          main: __filename,
+          env: { SVC_SENTRY_ROLE: 'worker', DATABASE_URL: databaseUrl, SVC_SENTRY_ENCRYPTION_KEY: encryptionKey, SVC_SENTRY_WEBHOOK_ENABLED: 'false' },
+          log,
+        })
+      : undefined;
+  const app = await createApp({ config: worker ? { ...config, role: 'api' } : config, databaseUrl, encryptionKey, workerProcess: worker });
   await app.listen(config.port, config.host);
+  worker?.start();
   // One line says where it listens, which database, and what is not configured (with the settings to set).
   log.info(startupSummary({ config, embedded, databaseUrl: config.databaseUrl, migrations }));
-  // Graceful stop, in order: the app (HTTP, then the worker: no new jobs, running passes finish, the
-  // queue closes, then the pools), then the embedded PostgreSQL, then one line `stopped` and exit 0.
+  // Graceful stop, in order: the app (HTTP, then the worker: no new jobs, running passes finish, the queue closes, then
+  // the pools) and the worker process likewise, then the embedded PostgreSQL, then one line `stopped` and exit 0.
+  onStopSignal(log, 'info', async () => {
+    await Promise.all([app.close(), worker?.stop()]);
+    await embedded?.stop();
+  });
+}
+
+/**
+ * The reconcile worker process of role `all`: role worker on the parent's database, without HTTP. The parent ran the
+ * migrations and checked the key; it stops this process with SIGTERM, and this process stops when the parent is gone.
+ */
+async function workerOfParent(config: AppConfig, log: pino.Logger): Promise<void> {
+  const app = await createApp({ config, databaseUrl: config.databaseUrl!, encryptionKey: config.encryptionKey! });
+  await app.init();
+  const stop = onStopSignal(log, 'debug', () => app.close());
+  serveParent(() => stop('SIGTERM'));
+}
+
+/** Stops once on SIGTERM or SIGINT (or when the returned function is called): `stopped` and exit 0, or exit 1. */
+function onStopSignal(log: pino.Logger, level: 'info' | 'debug', close: () => Promise<unknown>): (signal: NodeJS.Signals) => void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: stopping`);
-    (async () => {
-      await app.close();
-      await embedded?.stop();
-    })().then(
+    log[level](`${signal}: stopping`);
+    close().then(
       () => {
-        log.info('stopped');
+        log[level]('stopped');
         process.exit(0);
       },
       (e) => {
@@ -82,6 +112,7 @@ async function main(): Promise<void> {
     process.removeAllListeners(signal);
     process.on(signal, stop);
   }
+  return stop;
 }
 
 /** Loaded only without DATABASE_URL: the container image leaves the embedded-postgres packages out. */
