@@ -2,7 +2,7 @@
  * bench:api — the toggle API under an open-loop load: RATE requests per second of mixed PUT/GET
  * `/api/v1/apps/{app}/modules/{module}/monitoring` for SECONDS, against svc-sentry as `npm start` runs it (a child
  * process `node dist/src/main.js` on its embedded PostgreSQL, logging at info to a file, the Sentry stand-in as its
- * upstream, reconcile worker in the same process), then the same load against a bare NestJS route answering the same
+ * upstream, the reconcile worker in its child process), then the same load against a bare NestJS route answering the same
  * JSON (a child process too). Open loop: requests go out at fixed times whatever the answers do, and each latency is
  * measured from its scheduled send time, so a stall shows up in the tail instead of slowing the load down.
  * PUTs flip `enabled` of a random app module (so each one writes an operation and enqueues reconcile work), GETs
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
         SVC_SENTRY_UPSTREAM_TOKEN: upstream.token,
         SVC_SENTRY_UPSTREAM_ORG: ORG,
         NODE_ENV: 'production',
-        // BENCH_SVC_ROLE=api measures the HTTP path alone (no reconcile worker in the process; nothing converges).
+        // BENCH_SVC_ROLE=api measures the HTTP path alone (no reconcile worker process; nothing converges).
         ...(process.env.BENCH_SVC_ROLE ? { SVC_SENTRY_ROLE: process.env.BENCH_SVC_ROLE } : {}),
         // BENCH_SVC_LOG_LEVEL=warn drops the per-request log lines (npm start logs at info).
         ...(process.env.BENCH_SVC_LOG_LEVEL ? { SVC_SENTRY_LOG_LEVEL: process.env.BENCH_SVC_LOG_LEVEL } : {}),
@@ -365,7 +365,7 @@ async function main(): Promise<void> {
         bare_errors: barePhase.errors,
         ratio: round(ratio, 2),
         svc_log_lines: logLines,
-        // Process CPU per request (svc-sentry's node process, reconcile work included; not its PostgreSQL): a figure
+        // Process CPU per request (svc-sentry's main node process, which serves HTTP; not its worker process or PostgreSQL): a figure
         // that other load on the machine does not inflate the way it inflates latencies.
         cpu_us_per_request: { svc: Math.round(svcCpuUs), bare: Math.round(bareCpuUs) },
         targets: TARGETS,

@@ -7,7 +7,7 @@
  * log line), upstream calls (counted by the stand-in in that window), and a developer's toggle made while it runs;
  * then the same toggle on the idle system, the webhook view's change-apply latency on both replicas (one instance's
  * Secret location changed in the database; each replica's webhook asked with AdmissionReviews until it patches a Pod
- * there), peak RSS (VmHWM) of each replica, the database size and the load average.
+ * there), peak RSS (VmHWM) of each replica's process and of role all's worker process, the database size and the load average.
  *
  * Prints one JSON line; exits 1 when a target is missed (naming it): resync ≤ 5,000 upstream calls and within one
  * interval, toggle during resync ≤ idle + 5 s, peak RSS ≤ 500 MB per process, view propagation ≤ 2 s.
@@ -16,7 +16,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -66,6 +66,21 @@ interface Replica {
   webhookPort: number;
   lines: any[];
   output: () => string;
+}
+
+/** The pids of a process's children (Linux: the fourth field of /proc/<pid>/stat is the parent's pid). */
+function childPids(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent && /node/.test(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 function peakRssMb(pid: number): number {
@@ -212,7 +227,13 @@ async function main(): Promise<void> {
     await db.end();
     agent.destroy();
 
-    const rss = Object.fromEntries(replicas.map((r) => [r.name, round(peakRssMb(r.child.pid!), 1)]));
+    // Each replica's process, and role all's reconcile worker process (its child) as `<name>-worker`.
+    const rss = Object.fromEntries(
+      replicas.flatMap((r) => [
+        [r.name, round(peakRssMb(r.child.pid!), 1)],
+        ...childPids(r.child.pid!).map((pid, i) => [`${r.name}-worker${i ? i + 1 : ''}`, round(peakRssMb(pid), 1)]),
+      ]),
+    ) as Record<string, number>;
     const result = {
       bench: 'scale',
       module_environments: modules * 2,
