@@ -1,7 +1,8 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { Counter, register } from 'prom-client';
+import { register } from 'prom-client';
 import type { Logger } from 'pino';
+import { metrics } from './metrics/metrics';
 import { MetricsJson, OtherProcessMetrics } from './metrics/process-metrics';
 
 /** Set in the environment of the worker process that role `all` starts (its value: the parent's pid). */
@@ -12,11 +13,10 @@ const WORKER_NICE = 10;
 
 type Message = { type: 'metrics'; id: number; metrics: MetricsJson };
 
-const restarts = new Counter({
-  name: 'svc_sentry_worker_process_restarts_total',
-  help: 'Times role all started its reconcile worker process again after it exited.',
-  registers: [register],
-});
+/** Restart delays: the first, doubling up to the cap; and how long a stop waits for the running passes before a kill. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+const STOP_TIMEOUT_MS = 30_000;
 
 export interface WorkerProcessOptions {
   /** The main module to run (this process's own). */
@@ -24,11 +24,6 @@ export interface WorkerProcessOptions {
   /** What the worker's environment adds to this process's: role worker, the database, the key, no webhook. */
   env: Record<string, string>;
   log: Logger;
-  /** Restart delays: the first, and the cap it doubles up to (ms). */
-  restartMs?: number;
-  restartMaxMs?: number;
-  /** How long a stop waits for the running passes before the process is killed (ms). */
-  stopTimeoutMs?: number;
 }
 
 /**
@@ -40,14 +35,13 @@ export interface WorkerProcessOptions {
 export class WorkerProcess extends OtherProcessMetrics {
   private child?: ChildProcess;
   private stopping = false;
-  private delay: number;
+  private delay = RESTART_FIRST_MS;
   private restartTimer?: NodeJS.Timeout;
   private nextId = 0;
   private readonly pending = new Map<number, (m: MetricsJson) => void>();
 
   constructor(private readonly opts: WorkerProcessOptions) {
     super();
-    this.delay = opts.restartMs ?? 1000;
   }
 
   start(): void {
@@ -75,14 +69,14 @@ export class WorkerProcess extends OtherProcessMetrics {
       this.pending.clear();
       if (this.stopping) return;
       // A worker that ran a minute before it exited starts again at the first delay.
-      if (Date.now() - started > 60_000) this.delay = this.opts.restartMs ?? 1000;
+      if (Date.now() - started > 60_000) this.delay = RESTART_FIRST_MS;
       this.opts.log.error(`reconcile worker process exited (${signal ?? `code ${code}`}); starting it again in ${Math.round(this.delay / 1000)} s`);
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
-        restarts.inc();
+        metrics.workerProcessRestarts.inc();
         this.start();
       }, this.delay);
-      this.delay = Math.min(this.opts.restartMaxMs ?? 30_000, this.delay * 2);
+      this.delay = Math.min(RESTART_MAX_MS, this.delay * 2);
     });
   }
 
@@ -117,7 +111,7 @@ export class WorkerProcess extends OtherProcessMetrics {
     if (!child || child.exitCode !== null || child.signalCode) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.opts.stopTimeoutMs ?? 30_000).unref());
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS).unref());
     if ((await Promise.race([exited, timeout])) === 'timeout') {
       this.opts.log.warn('reconcile worker process did not stop in time: killing it');
       child.kill('SIGKILL');

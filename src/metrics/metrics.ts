@@ -28,5 +28,6 @@ export const metrics = {
     ['upstream', 'method'],
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15],
   ),
+  workerProcessRestarts: counter('svc_sentry_worker_process_restarts_total', 'Times role all started its reconcile worker process again after it exited.', []),
   upstreamThrottled: counter('svc_sentry_upstream_throttled_total', 'Upstream 429 answers that made svc-sentry wait.', ['upstream']),
 };

@@ -80,8 +80,9 @@ export class PgBossQueue extends ReconcileQueue {
         // `short`: at most one waiting job per instance. updateQueue is given it too: pg-boss sets a policy it is not
         // given back to `standard`, which every restart did before this line named it.
         for (const [name, options] of queues) {
-          if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, { name, policy: 'short', ...options });
-          else await this.boss.createQueue(name, { name, policy: 'short', ...options });
+          const queue = { name, policy: 'short' as const, ...options };
+          if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, queue);
+          else await this.boss.createQueue(name, queue);
         }
         await this.dropDuplicateWaitingJobs(queues.map(([name]) => name));
       } finally {

@@ -12,74 +12,77 @@ import { emptyDatabase } from '../harness/database';
  * updateQueue sets a policy it is not given to `standard`: after the first restart every toggle added a job, 4,425
  * waiting jobs for 200 instances in one bench:api run, each promotion and fetch scanning all of them.
  */
-describe('reconcile queue: a restarted process keeps one waiting job per instance', () => {
-  it('the second start leaves every queue short; enqueueing one instance three times leaves one waiting job', async () => {
-    const db = await emptyDatabase('queuerestart');
-    const cfg = loadConfig({}).reconcile;
-    const opts = { supervise: false, onError: () => undefined };
-    const client = new Client({ connectionString: db.url });
-    try {
-      await runMigrations(db.url);
-      const first = new PgBossQueue(db.url, cfg, opts);
-      await first.start();
-      await first.stop();
-      const second = new PgBossQueue(db.url, cfg, opts);
-      try {
-        await second.start();
-        await client.connect();
-        const { rows: queues } = await client.query(`SELECT name, policy FROM pgboss.queue ORDER BY name`);
-        expect(queues).toEqual([RECONCILE_QUEUE, REPAIR_QUEUE, RESYNC_QUEUE].sort().map((name) => ({ name, policy: 'short' })));
-        const id = randomUUID();
-        for (let i = 0; i < 3; i++) await second.enqueue([id]);
-        const { rows } = await client.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND singleton_key = $2 AND state = 'created'`, [
-          RECONCILE_QUEUE,
-          id,
-        ]);
-        expect(rows[0].n).toBe(1);
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      await client.end().catch(() => undefined);
-      await db.drop();
-    }
-  }, 120_000);
+/** A migrated empty database, a way to make queues on it and a client to read pgboss's tables; dropped afterwards. */
+async function onEmptyDatabase(prefix: string, fn: (newQueue: () => PgBossQueue, client: Client) => Promise<void>): Promise<void> {
+  const db = await emptyDatabase(prefix);
+  const cfg = loadConfig({}).reconcile;
+  const client = new Client({ connectionString: db.url });
+  try {
+    await runMigrations(db.url);
+    await client.connect();
+    await fn(() => new PgBossQueue(db.url, cfg, { supervise: false, onError: () => undefined }), client);
+  } finally {
+    await client.end().catch(() => undefined);
+    await db.drop();
+  }
+}
 
-  it('an upgrade from a version that left the policy standard: one waiting job per instance stays, the most urgent, as short', async () => {
-    const db = await emptyDatabase('queueupgrade');
-    const cfg = loadConfig({}).reconcile;
-    const opts = { supervise: false, onError: () => undefined };
-    const client = new Client({ connectionString: db.url });
-    try {
-      await runMigrations(db.url);
-      const old = new PgBossQueue(db.url, cfg, opts);
-      await old.start();
-      // What the old start did on a restart: the policy back to standard. Then each toggle added a job.
-      await old.boss.updateQueue(RECONCILE_QUEUE, { name: RECONCILE_QUEUE });
-      const [a, b] = [randomUUID(), randomUUID()];
-      for (let i = 0; i < 3; i++) await old.enqueue([a, b]);
-      await old.boss.send(RECONCILE_QUEUE, { instanceId: a }, { singletonKey: a, priority: 1, startAfter: 600 });
-      await old.stop();
-      await client.connect();
-      const waiting = async () =>
-        (
-          await client.query(`SELECT singleton_key AS key, policy, priority FROM pgboss.job WHERE name = $1 AND state = 'created' ORDER BY singleton_key`, [
+describe('reconcile queue: a restarted process keeps one waiting job per instance', () => {
+  it(
+    'the second start leaves every queue short; enqueueing one instance three times leaves one waiting job',
+    () =>
+      onEmptyDatabase('queuerestart', async (newQueue, client) => {
+        const first = newQueue();
+        await first.start();
+        await first.stop();
+        const second = newQueue();
+        try {
+          await second.start();
+          const { rows: queues } = await client.query(`SELECT name, policy FROM pgboss.queue ORDER BY name`);
+          expect(queues).toEqual([RECONCILE_QUEUE, REPAIR_QUEUE, RESYNC_QUEUE].sort().map((name) => ({ name, policy: 'short' })));
+          const id = randomUUID();
+          for (let i = 0; i < 3; i++) await second.enqueue([id]);
+          const { rows } = await client.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND singleton_key = $2 AND state = 'created'`, [
             RECONCILE_QUEUE,
-          ])
-        ).rows;
-      expect((await waiting()).length).toBe(7);
-      const next = new PgBossQueue(db.url, cfg, opts);
-      try {
-        await next.start();
-        expect(await waiting()).toEqual([a, b].sort().map((key) => ({ key, policy: 'short', priority: PRIORITY.interactive })));
-        await next.enqueue([a]);
-        expect((await waiting()).length).toBe(2);
-      } finally {
-        await next.stop();
-      }
-    } finally {
-      await client.end().catch(() => undefined);
-      await db.drop();
-    }
-  }, 120_000);
+            id,
+          ]);
+          expect(rows[0].n).toBe(1);
+        } finally {
+          await second.stop();
+        }
+      }),
+    120_000,
+  );
+
+  it(
+    'an upgrade from a version that left the policy standard: one waiting job per instance stays, the most urgent, as short',
+    () =>
+      onEmptyDatabase('queueupgrade', async (newQueue, client) => {
+        const old = newQueue();
+        await old.start();
+        // What the old start did on a restart: the policy back to standard. Then each toggle added a job.
+        await old.boss.updateQueue(RECONCILE_QUEUE, { name: RECONCILE_QUEUE });
+        const [a, b] = [randomUUID(), randomUUID()];
+        for (let i = 0; i < 3; i++) await old.enqueue([a, b]);
+        await old.boss.send(RECONCILE_QUEUE, { instanceId: a }, { singletonKey: a, priority: 1, startAfter: 600 });
+        await old.stop();
+        const waiting = async () =>
+          (
+            await client.query(`SELECT singleton_key AS key, policy, priority FROM pgboss.job WHERE name = $1 AND state = 'created' ORDER BY singleton_key`, [
+              RECONCILE_QUEUE,
+            ])
+          ).rows;
+        expect((await waiting()).length).toBe(7);
+        const next = newQueue();
+        try {
+          await next.start();
+          expect(await waiting()).toEqual([a, b].sort().map((key) => ({ key, policy: 'short', priority: PRIORITY.interactive })));
+          await next.enqueue([a]);
+          expect((await waiting()).length).toBe(2);
+        } finally {
+          await next.stop();
+        }
+      }),
+    120_000,
+  );
 });

@@ -1,49 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/database/embedded-postgres';
 import { freshDatabase } from '../harness/database';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { upstreamEnv, waitFor } from '../support/app';
-import { stopProcess } from '../support/worker-process';
+import { LogLine, startMain, stopProcess } from '../support/worker-process';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
-
-interface LogLine {
-  level: number;
-  msg: string;
-  context?: string;
-}
 const INFO = 30;
 const WARN = 40;
-
-/** The built main.js as a child process; its stdout parsed as pino JSON lines. */
-async function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; base: string; lines: () => LogLine[]; raw: () => string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const lines = () =>
-    out
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as LogLine);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`main.js exited with ${child.exitCode}:\n${out}`);
-      return (await fetch(`${base}/healthz`).catch(() => null))?.status === 200;
-    },
-    90_000,
-    300,
-  );
-  return { child, port, base, lines, raw: () => out };
-}
 
 const readyz = async (base: string) => (await fetch(`${base}/readyz`)).status;
 const readinessLines = (lines: LogLine[]) => lines.filter((l) => /^(not )?ready\b/.test(l.msg));

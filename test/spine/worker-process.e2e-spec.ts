@@ -1,12 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { freePort } from '../../src/database/embedded-postgres';
+import { ChildProcess } from 'node:child_process';
 import { freshDatabase } from '../harness/database';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { API_TOKEN, upstreamEnv, waitFor } from '../support/app';
-import { stopProcess } from '../support/worker-process';
-
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+import { startMain, stopProcess } from '../support/worker-process';
 
 const alive = (pid: number) => {
   try {
@@ -37,29 +33,14 @@ describe('role all: the reconcile worker in a process of its own', () => {
   });
 
   it('passes run in the worker process; /metrics has both; a killed worker is started again; SIGTERM stops both', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    main = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: db.url,
-        SVC_SENTRY_ENCRYPTION_KEY: 'cd'.repeat(32),
-        // Info: the test reads the worker's start-up line and the restart error.
-        ...upstreamEnv(standin.url, { SVC_SENTRY_LOG_LEVEL: 'info' }),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // Info: the test reads the worker's start-up line and the restart error.
+    const svc = await startMain({
+      DATABASE_URL: db.url,
+      SVC_SENTRY_ENCRYPTION_KEY: 'cd'.repeat(32),
+      ...upstreamEnv(standin.url, { SVC_SENTRY_LOG_LEVEL: 'info' }),
     });
-    let out = '';
-    main.stdout!.on('data', (d) => (out += d));
-    main.stderr!.on('data', (d) => (out += d));
-    const lines = () =>
-      out
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { pid: number; msg: string; level: number });
+    main = svc.child;
+    const { base, lines } = svc;
     const workerPids = () =>
       lines()
         .filter((l) => l.msg === 'reconcile worker started')
@@ -85,8 +66,8 @@ describe('role all: the reconcile worker in a process of its own', () => {
         .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
     };
 
-    await waitFor(async () => workerPids().length === 1 && (await fetch(`${base}/healthz`).catch(() => null))?.status === 200, 90_000, 300).catch((e) => {
-      throw new Error(`${e}\n${out.slice(-3000)}`);
+    await waitFor(async () => workerPids().length === 1, 90_000, 300).catch((e) => {
+      throw new Error(`${e}\n${svc.raw().slice(-3000)}`);
     });
     const [first] = workerPids();
     expect(first).not.toBe(main.pid);
@@ -102,7 +83,7 @@ describe('role all: the reconcile worker in a process of its own', () => {
 
     process.kill(first, 'SIGKILL');
     await waitFor(async () => workerPids().length === 2, 30_000, 200).catch((e) => {
-      throw new Error(`${e}\n${out.slice(-3000)}`);
+      throw new Error(`${e}\n${svc.raw().slice(-3000)}`);
     });
     const second = workerPids()[1];
     expect(second).not.toBe(first);
