@@ -25,6 +25,15 @@ export interface ReconcileJob {
 export const PRIORITY = { interactive: 10, resync: 0 } as const;
 
 /**
+ * Promotes the waiting jobs of instances ($2) in queue $1 to priority $3, due now. It names the waiting job as pg-boss's
+ * unique index of a `short` queue's waiting jobs does (name, `COALESCE(singleton_key, '')`), so it reads only those
+ * jobs: matched by key alone, it read every waiting job of the queue, a cost per toggle that grew with the backlog.
+ */
+export const PROMOTE_WAITING_SQL = `UPDATE pgboss.job SET priority = $3, start_after = LEAST(start_after, now())
+  WHERE name = $1 AND state = 'created' AND policy = 'short' AND COALESCE(singleton_key, '') = ANY($2::text[])
+    AND (priority < $3 OR start_after > now())`;
+
+/**
  * The durable job queue on PostgreSQL (pg-boss). The reconcile queue uses the `short` policy keyed
  * by instance id: at most one job waits per instance, however many requests arrive.
  */
@@ -131,11 +140,7 @@ export class PgBossQueue extends ReconcileQueue {
         instanceIds.map((instanceId) => ({ name: RECONCILE_QUEUE, data: { instanceId }, singletonKey: instanceId, priority: PRIORITY.interactive })),
         db ? { db } : {},
       ),
-      (db ?? this.boss.getDb()).executeSql(
-        `UPDATE pgboss.job SET priority = $3, start_after = LEAST(start_after, now())
-         WHERE name = $1 AND state = 'created' AND singleton_key = ANY($2::text[]) AND (priority < $3 OR start_after > now())`,
-        [RECONCILE_QUEUE, instanceIds, PRIORITY.interactive],
-      ),
+      (db ?? this.boss.getDb()).executeSql(PROMOTE_WAITING_SQL, [RECONCILE_QUEUE, instanceIds, PRIORITY.interactive]),
     ]);
   }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config/load-config';
 import { runMigrations } from '../../src/database/database';
-import { PgBossQueue, PRIORITY, RECONCILE_QUEUE, REPAIR_QUEUE, RESYNC_QUEUE } from '../../src/reconcile/pg-boss.queue';
+import { PgBossQueue, PRIORITY, PROMOTE_WAITING_SQL, RECONCILE_QUEUE, REPAIR_QUEUE, RESYNC_QUEUE } from '../../src/reconcile/pg-boss.queue';
 import { emptyDatabase } from '../harness/database';
 
 /**
@@ -81,6 +81,45 @@ describe('reconcile queue: a restarted process keeps one waiting job per instanc
           expect((await waiting()).length).toBe(2);
         } finally {
           await next.stop();
+        }
+      }),
+    120_000,
+  );
+
+  it(
+    "a toggle's promotion finds its instance's waiting job by the queue's index, whatever waits for other instances",
+    () =>
+      onEmptyDatabase('queuepromote', async (newQueue, client) => {
+        const queue = newQueue();
+        try {
+          await queue.start();
+          // 5,000 instances wait (a bulk migration's toggles); one more waits at resync priority, due later.
+          const others = Array.from({ length: 5000 }, () => randomUUID());
+          for (let i = 0; i < others.length; i += 1000) await queue.enqueue(others.slice(i, i + 1000));
+          const mine = randomUUID();
+          await queue.boss.send(RECONCILE_QUEUE, { instanceId: mine }, { singletonKey: mine, priority: PRIORITY.resync, startAfter: 600 });
+          await client.query('ANALYZE pgboss.job');
+          // The statement enqueue runs, as the planner plans it: the instance's key must be in an index condition. Before,
+          // it scanned every waiting job of the queue (an index on the queue name) and filtered by key: a cost per toggle
+          // that grew with the jobs waiting for other instances.
+          await client.query('BEGIN');
+          const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${PROMOTE_WAITING_SQL}`, [RECONCILE_QUEUE, [mine], PRIORITY.interactive]);
+          await client.query('ROLLBACK');
+          type PlanNode = { 'Index Cond'?: string; 'Rows Removed by Filter'?: number; Plans?: PlanNode[] };
+          const nodes: PlanNode[] = [];
+          const walk = (n: PlanNode) => (nodes.push(n), (n.Plans ?? []).forEach(walk));
+          walk(rows[0]['QUERY PLAN'][0].Plan);
+          expect(nodes.some((n) => /singleton_key/.test(n['Index Cond'] ?? ''))).toBe(true);
+          expect(Math.max(0, ...nodes.map((n) => n['Rows Removed by Filter'] ?? 0))).toBeLessThan(10);
+          // And it promotes: the waiting job takes the user's priority and is due now.
+          await queue.enqueue([mine]);
+          const { rows: job } = await client.query(
+            `SELECT priority, start_after <= now() AS due FROM pgboss.job WHERE name = $1 AND singleton_key = $2 AND state = 'created'`,
+            [RECONCILE_QUEUE, mine],
+          );
+          expect(job).toEqual([{ priority: PRIORITY.interactive, due: true }]);
+        } finally {
+          await queue.stop();
         }
       }),
     120_000,
