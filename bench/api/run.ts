@@ -100,6 +100,8 @@ interface Phase {
   errors: number;
   errorSamples: string[];
   lat: number[];
+  /** Latencies by the second (from the start of the phase) their request was scheduled in. */
+  bySecond: number[][];
   putLat: number[];
   getLat: number[];
   late: number;
@@ -111,9 +113,15 @@ async function openLoop(port: number, seconds: number, enabled: boolean[]): Prom
   const next = rng(42);
   const total = Math.round(RATE * seconds);
   const every = 1000 / RATE;
-  const phase: Phase = { requests: 0, puts: 0, gets: 0, errors: 0, errorSamples: [], lat: [], putLat: [], getLat: [], late: 0 };
+  const phase: Phase = { requests: 0, puts: 0, gets: 0, errors: 0, errorSamples: [], lat: [], bySecond: [], putLat: [], getLat: [], late: 0 };
   const inflight: Promise<void>[] = [];
   const t0 = performance.now() + 20;
+  const record = (put: boolean, scheduled: number) => {
+    const ms = performance.now() - scheduled;
+    phase.lat.push(ms);
+    (put ? phase.putLat : phase.getLat).push(ms);
+    (phase.bySecond[Math.floor((scheduled - t0) / 1000)] ??= []).push(ms);
+  };
   const fire = (scheduled: number) => {
     const m = Math.floor(next() * enabled.length);
     const put = next() < PUT_SHARE;
@@ -127,14 +135,14 @@ async function openLoop(port: number, seconds: number, enabled: boolean[]): Prom
     inflight.push(
       send(agent, port, put ? 'PUT' : 'GET', path(m), body).then(
         (a) => {
-          (put ? phase.putLat : phase.getLat).push(phase.lat[phase.lat.push(performance.now() - scheduled) - 1]);
+          record(put, scheduled);
           if (a.status !== 200 && a.status !== 202) {
             phase.errors++;
             if (phase.errorSamples.length < 5) phase.errorSamples.push(`${put ? 'PUT' : 'GET'} ${a.status} ${a.body.slice(0, 200)}`);
           }
         },
         (e: Error) => {
-          (put ? phase.putLat : phase.getLat).push(phase.lat[phase.lat.push(performance.now() - scheduled) - 1]);
+          record(put, scheduled);
           phase.errors++;
           if (phase.errorSamples.length < 5) phase.errorSamples.push(`${put ? 'PUT' : 'GET'} ${e.message}`);
         },
@@ -193,6 +201,15 @@ function summary(p: Phase) {
     put_p99_ms: round(q(put, 0.99)),
     get_p50_ms: round(q(get, 0.5)),
     get_p99_ms: round(q(get, 0.99)),
+    // Where the tail sits: each second's p99, rounded to the millisecond (a burst shows up as a run of high ones).
+    p99_by_second_ms: p.bySecond.map((s) =>
+      Math.round(
+        q(
+          [...s].sort((a, b) => a - b),
+          0.99,
+        ),
+      ),
+    ),
   };
 }
 
@@ -343,7 +360,8 @@ async function main(): Promise<void> {
       console.log(
         `${name.padEnd(10)} ${s.requests} requests (${s.puts} PUT, ${s.gets} GET): ${s.errors} errors, p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, max ${s.max_ms} ms` +
           ` (PUT p50/p99 ${s.put_p50_ms}/${s.put_p99_ms} ms, GET ${s.get_p50_ms}/${s.get_p99_ms} ms)` +
-          (s.late_sends ? `, ${s.late_sends} sends > 1 ms late` : ''),
+          (s.late_sends ? `, ${s.late_sends} sends > 1 ms late` : '') +
+          `\n${' '.repeat(11)}p99 by second (ms): ${s.p99_by_second_ms.join(' ')}`,
       );
     }
     const ratio = svcPhase.p99_ms / barePhase.p99_ms;
