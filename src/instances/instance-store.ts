@@ -16,6 +16,13 @@ export interface ModuleTx {
   createOperation(o: Omit<Operation, 'id' | 'createdAt' | 'updatedAt' | 'finishedAt'>): Promise<Operation>;
   /** Asks the reconciler to converge these instances once the transaction commits. */
   enqueue(instanceIds: string[]): Promise<void>;
+  /**
+   * Every statement of the transaction has been issued by the calls made so far (some issue theirs a few promise
+   * callbacks later, in this turn of the event loop): the store may send COMMIT right behind them, a round trip fewer
+   * (the module's lock is held that much less). The transaction then commits unless one of those statements fails, so
+   * the caller may only build its answer afterwards. A statement issued once the COMMIT went out is refused.
+   */
+  lastStatementsIssued(): void;
 }
 
 /** A ready, converged instance as resync's bulk drift check sees it. */

@@ -122,7 +122,7 @@ export class InstancesService {
           error: null,
         });
       }
-      const [attachment, op, touched] = await Promise.all([
+      const written = Promise.all([
         tx.saveAttachment({
           ...(current ?? {}),
           app: req.app,
@@ -147,6 +147,9 @@ export class InstancesService {
         Promise.all(wishes.map((w) => tx.saveInstance(w))),
         tx.enqueue(wishes.map((i) => i.id)),
       ]);
+      // Nothing but the answer follows: COMMIT goes out with these statements.
+      tx.lastStatementsIssued();
+      const [attachment, op, touched] = await written;
       // The answer comes from the rows this transaction read and wrote: no read after the commit.
       const after = [...existing.filter((i) => !touched.some((t) => t.env === i.env)), ...touched].sort((x, y) => (x.env < y.env ? -1 : 1));
       return { changed: true, operationId: op.id, status: this.describe(req.app, req.module, attachment, after) };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { Pool, PoolClient } from 'pg';
+import { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, In } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -44,17 +44,37 @@ export class TypeormInstanceStore extends InstanceStore {
     const ignore = () => undefined;
     client.on('error', ignore);
     let broken: Error | undefined;
+    // COMMIT, once sent right behind the transaction's last statements (ModuleTx.lastStatementsIssued).
+    let commit: Promise<QueryResult> | undefined;
+    let lastIssued = false;
+    const sendCommit = () => {
+      if (commit) return;
+      commit = client.query('COMMIT');
+      // Awaited below unless the transaction fails first; its own failure then is the ROLLBACK's concern.
+      commit.catch(() => undefined);
+    };
     try {
-      const sql = prepared(client, heldPerTurn(client));
+      // The last statements' calls may issue them a few promise callbacks later (the queue's insert does): COMMIT is
+      // sent at the end of the event loop's turn, in the same socket write.
+      const hold = heldPerTurn(client, () => lastIssued && sendCommit());
+      const sql = prepared(client, () => {
+        if (commit) throw new Error('a statement was issued after the transaction said its last ones were (lastStatementsIssued)');
+        hold();
+      });
       // The lock serializes toggles of one app module across requests and replicas. BEGIN and the lock go out with the
       // transaction's first statements, without waiting (the connection is pipelined): once a statement fails, those
       // after it fail too (the transaction is aborted), so nothing runs without the lock. The work's own statements have
       // all settled before the first failure is thrown and the transaction rolled back.
       const locked = Promise.all([sql('BEGIN', []), sql('SELECT pg_advisory_xact_lock(hashtext($1))', [`svc-sentry:module:${app}/${module}`])]);
-      const [begun, done] = await Promise.allSettled([locked, fn(this.tx(sql, app, module))]);
+      const last = () => {
+        lastIssued = true;
+        setImmediate(sendCommit); // when no statement of this turn holds the socket
+      };
+      const [begun, done] = await Promise.allSettled([locked, fn(this.tx(sql, app, module, last))]);
       if (begun.status === 'rejected') throw begun.reason;
       if (done.status === 'rejected') throw done.reason;
-      await client.query('COMMIT');
+      // A COMMIT sent after a statement failed is answered ROLLBACK (the transaction was aborted), not an error.
+      if ((await (commit ?? client.query('COMMIT'))).command !== 'COMMIT') throw new Error('the transaction was rolled back: one of its statements failed');
       return done.value;
     } catch (e) {
       await client.query('ROLLBACK').catch((r: Error) => (broken = r));
@@ -73,7 +93,7 @@ export class TypeormInstanceStore extends InstanceStore {
     }
   }
 
-  private tx(sql: Sql, app: string, module: string): ModuleTx {
+  private tx(sql: Sql, app: string, module: string, lastStatementsIssued: () => void): ModuleTx {
     const db: SqlExecutor = { executeSql: async (text, values) => ({ rows: await sql(text, values ?? []) }) };
     // Rows as this transaction read or wrote them: a save writes only the columns it changes, so what the reconciler
     // wrote meanwhile to other columns of the row (observed state, conditions) stays.
@@ -107,6 +127,7 @@ export class TypeormInstanceStore extends InstanceStore {
       saveKey: (k) => save(this.keyRows, k),
       createOperation: (o) => this.operations.insert(sql, { ...o, finishedAt: null }),
       enqueue: (ids) => this.queue.enqueue(ids, db),
+      lastStatementsIssued,
     };
   }
 
@@ -289,9 +310,10 @@ function prepared(on: Pool | PoolClient, beforeSend?: () => void): Sql {
 /**
  * On a pipelined connection, the statements issued in one turn of the event loop go out in one write: the socket is
  * corked at the first and uncorked at the end of the turn. Each write wakes PostgreSQL up, which cost about 50 µs of
- * CPU per write on the 2-core VM bench:api runs on, and a toggle issues up to 8 statements at once.
+ * CPU per write on the 2-core VM bench:api runs on, and a toggle issues up to 8 statements at once. `atEndOfTurn` runs
+ * just before the write: what it sends goes out in it.
  */
-function heldPerTurn(client: PoolClient): () => void {
+function heldPerTurn(client: PoolClient, atEndOfTurn: () => void): () => void {
   const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
   let held = false;
   return () => {
@@ -300,6 +322,7 @@ function heldPerTurn(client: PoolClient): () => void {
     stream.cork();
     setImmediate(() => {
       held = false;
+      atEndOfTurn();
       stream.uncork!();
     });
   };

@@ -33,7 +33,14 @@ export class InMemoryInstanceStore extends InstanceStore {
       return Object.fromEntries(Object.entries(row).filter(([k, v]) => k === 'id' || !sameDesired(before[k], v))) as R;
     };
     const exists = <R extends { id: string }>(list: R[], id?: string) => !!id && list.some((x) => x.id === id);
-    const tx: ModuleTx = {
+    // As the TypeORM store: once the last statements are issued the transaction commits with them, and a later
+    // statement is refused.
+    let last = false;
+    const refusedAfterLast = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => {
+      return (...a: A): Promise<R> =>
+        last ? Promise.reject(new Error('a statement was issued after the transaction said its last ones were (lastStatementsIssued)')) : f(...a);
+    };
+    const statements: Omit<ModuleTx, 'lastStatementsIssued'> = {
       attachment: async () => {
         const a = await this.findAttachment(app, module);
         return a && see(a);
@@ -74,9 +81,14 @@ export class InMemoryInstanceStore extends InstanceStore {
       saveKey: async (k) => this.saveKey(k),
       enqueue: async (ids) => void this.enqueued.push(...ids),
     };
+    const tx = {
+      ...Object.fromEntries(Object.entries(statements).map(([k, f]) => [k, refusedAfterLast(f as (...a: unknown[]) => Promise<unknown>)])),
+      lastStatementsIssued: () => void (last = true),
+    } as ModuleTx;
     try {
       return await fn(tx);
     } catch (e) {
+      if (last) throw e; // committed with its last statements
       // Rolled back, as the PostgreSQL transaction is.
       Object.assign(this, { attachments: snapshot.a, instances: snapshot.i, keys: snapshot.k, operations: snapshot.o, enqueued: snapshot.e });
       throw e;

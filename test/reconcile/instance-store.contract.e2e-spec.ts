@@ -116,6 +116,34 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     expect(await s.store.findInstances('together', 'web')).toEqual([]);
   });
 
+  it('the last statements issued, COMMIT goes with them: their writes are committed and answered', async () => {
+    const [attachment, instance] = await s.store.withModuleLock('lastly', 'web', async (tx) => {
+      const written = Promise.all([
+        tx.saveAttachment({ app: 'lastly', module: 'web', enabled: true, plan: 'default', developers: null, targets: null }),
+        tx.saveInstance(base('lastly', 'prod')),
+        tx.enqueue([]),
+      ]);
+      tx.lastStatementsIssued();
+      return written;
+    });
+    expect(attachment).toMatchObject({ app: 'lastly', enabled: true });
+    expect(instance).toMatchObject({ app: 'lastly', env: 'prod', generation: 1 });
+    expect(await s.store.findAttachment('lastly', 'web')).toMatchObject({ id: attachment.id });
+    expect(await s.store.findInstances('lastly', 'web')).toEqual([expect.objectContaining({ id: instance.id })]);
+  });
+
+  it('a statement issued once the last ones went out is refused; what they wrote stays committed', async () => {
+    await expect(
+      s.store.withModuleLock('afterlast', 'web', async (tx) => {
+        const written = tx.saveInstance(base('afterlast', 'prod'));
+        tx.lastStatementsIssued();
+        await written;
+        await tx.saveInstance(base('afterlast', 'stag'));
+      }),
+    ).rejects.toThrow(/lastStatementsIssued/);
+    expect((await s.store.findInstances('afterlast', 'web')).map((i) => i.env)).toEqual(['prod']);
+  });
+
   it('a save of a row the transaction did not read: inserted under its id when absent, its given columns updated when present', async () => {
     const id = randomUUID();
     const created = await s.store.withModuleLock('unread', 'web', (tx) => tx.saveInstance({ ...base('unread', 'prod'), id }));
@@ -378,5 +406,35 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     await s.store.withModuleLock('appwide', 'api', (tx) => tx.saveInstance({ ...base('appwide', 'stag'), module: 'api' }));
     await s.store.withModuleLock('appwide-x', 'web', (tx) => tx.saveInstance(base('appwide-x', 'prod')));
     expect((await s.store.findAppInstances('appwide')).map((i) => `${i.module}/${i.env}`)).toEqual(['api/stag', 'web/prod']);
+  });
+});
+
+/** What only PostgreSQL can show: a statement that fails there (the fake enforces no unique index). */
+describe('InstanceStore on PostgreSQL: the last statements and COMMIT', () => {
+  let s: Subject;
+  beforeAll(async () => {
+    s = await implementations[1][1]();
+  }, 120_000);
+  afterAll(() => s?.close());
+
+  it('one of the last statements fails: COMMIT, sent with them, rolls back, and nothing is written', async () => {
+    await s.store.withModuleLock('first', 'web', (tx) => tx.saveInstance({ ...base('first', 'prod'), origin: 'osb', externalId: 'same-id' }));
+    await expect(
+      s.store.withModuleLock('second', 'web', async (tx) => {
+        const written = Promise.all([
+          tx.saveAttachment({ app: 'second', module: 'web', enabled: true, plan: 'default', developers: null, targets: null }),
+          tx.saveInstance(base('second', 'stag')),
+          // The same platform id for another app module: the unique index refuses it.
+          tx.saveInstance({ ...base('second', 'prod'), origin: 'osb', externalId: 'same-id' }),
+        ]);
+        tx.lastStatementsIssued();
+        return written;
+      }),
+    ).rejects.toMatchObject({ code: 'Conflict' });
+    expect(await s.store.findAttachment('second', 'web')).toBeNull();
+    expect(await s.store.findInstances('second', 'web')).toEqual([]);
+    // The connection is usable again: the next transaction on the pool commits.
+    await s.store.withModuleLock('second', 'web', (tx) => tx.saveInstance(base('second', 'stag')));
+    expect((await s.store.findInstances('second', 'web')).map((i) => i.env)).toEqual(['stag']);
   });
 });
