@@ -46,6 +46,8 @@ export abstract class InstanceStore {
   abstract withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T>;
   abstract findAttachment(app: string, module: string): Promise<Attachment | null>;
   abstract findInstances(app: string, module: string): Promise<Instance[]>;
+  /** Both of an app module's reads at once (the status read): a store may answer them in one round trip. */
+  abstract findModule(app: string, module: string): Promise<{ attachment: Attachment | null; instances: Instance[] }>;
   abstract getInstance(id: string): Promise<Instance | null>;
   /** The instances with these ids that exist, in no particular order. */
   abstract getInstances(ids: string[]): Promise<Instance[]>;

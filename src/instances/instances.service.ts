@@ -161,7 +161,7 @@ export class InstancesService {
   async status(app: string, module: string): Promise<MonitoringStatus> {
     this.validateName('app', app);
     this.validateName('module', module);
-    const [attachment, instances] = await Promise.all([this.store.findAttachment(app, module), this.store.findInstances(app, module)]);
+    const { attachment, instances } = await this.store.findModule(app, module);
     if (!attachment && instances.length === 0) throw this.neverSetUp(app, module);
     return this.describe(app, module, attachment, instances);
   }

@@ -139,6 +139,28 @@ export class TypeormInstanceStore extends InstanceStore {
     return this.instances.select(this.sql, 'WHERE app = $1 AND module = $2 ORDER BY env', [app, module]);
   }
 
+  /** On one connection, both statements in one socket write: one round trip, one PostgreSQL wake-up. */
+  async findModule(app: string, module: string): Promise<{ attachment: Attachment | null; instances: Instance[] }> {
+    const client = await this.pool.connect();
+    let failed: Error | undefined;
+    try {
+      const sql = prepared(
+        client,
+        heldPerTurn(client, () => undefined),
+      );
+      const [attachment, instances] = await Promise.all([
+        this.attachments.one(sql, 'WHERE app = $1 AND module = $2', [app, module]),
+        this.instances.select(sql, 'WHERE app = $1 AND module = $2 ORDER BY env', [app, module]),
+      ]);
+      return { attachment, instances };
+    } catch (e) {
+      failed = e as Error; // the connection may be broken: it is discarded, not reused
+      throw e;
+    } finally {
+      client.release(failed);
+    }
+  }
+
   getInstance(id: string): Promise<Instance | null> {
     return this.instances.one(this.sql, 'WHERE id = $1', [id]);
   }

@@ -99,6 +99,9 @@ export class InMemoryInstanceStore extends InstanceStore {
     const a = this.attachments.find((x) => x.app === app && x.module === module);
     return a ? { ...a } : null;
   }
+  async findModule(app: string, module: string) {
+    return { attachment: await this.findAttachment(app, module), instances: await this.findInstances(app, module) };
+  }
   async findInstances(app: string, module: string) {
     return this.instances
       .filter((i) => i.app === app && i.module === module)

@@ -154,6 +154,22 @@ describe.each(implementations)('InstanceStore contract: %s', (_name, make) => {
     expect(await s.store.findInstances('unread', 'web')).toEqual([expect.objectContaining({ id, generation: 2, projectSlug: 'unread-web-prod' })]);
   });
 
+  it("an app module's reads at once: the attachment and the instances the separate reads answer", async () => {
+    await s.store.withModuleLock('atonce', 'web', (tx) =>
+      Promise.all([
+        tx.saveAttachment({ app: 'atonce', module: 'web', enabled: true, plan: 'default', developers: null, targets: null }),
+        tx.saveInstance(base('atonce', 'stag')),
+        tx.saveInstance(base('atonce', 'prod')),
+      ]),
+    );
+    expect(await s.store.findModule('atonce', 'web')).toEqual({
+      attachment: await s.store.findAttachment('atonce', 'web'),
+      instances: await s.store.findInstances('atonce', 'web'),
+    });
+    expect((await s.store.findModule('atonce', 'web')).instances.map((i) => i.env)).toEqual(['prod', 'stag']);
+    expect(await s.store.findModule('none', 'web')).toEqual({ attachment: null, instances: [] });
+  });
+
   it('instances come back ordered by environment, as copies', async () => {
     await s.store.withModuleLock('order', 'web', async (tx) => {
       for (const env of ['stag', 'prod', 'dev']) await tx.saveInstance(base('order', env));
