@@ -7,7 +7,8 @@
  * measured from its scheduled send time, so a stall shows up in the tail instead of slowing the load down.
  * PUTs flip `enabled` of a random app module (so each one writes an operation and enqueues reconcile work), GETs
  * read one. Answers other than 200/202 and failed requests are errors.
- * The last line is one JSON object: p50_ms, p99_ms, max_ms, errors, bare_p99_ms, ratio (p99 / bare p99), load average.
+ * The last line is one JSON object: p50_ms, p99_ms, max_ms, errors, bare_p99_ms, ratio (p99 / bare p99), load average,
+ * and for each side the share of the machine's CPU that was busy and that the hypervisor stole during its phase.
  *
  *   npm run bench:api      (BENCH_RATE=200 BENCH_SECONDS=30 BENCH_MODULES=100 BENCH_PUT_SHARE=0.5 by default)
  */
@@ -180,6 +181,27 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** The machine's CPU time by kind so far, in clock ticks, from the first line of /proc/stat (Linux); null elsewhere. */
+function machineTicks(): { busy: number; steal: number; total: number } | null {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { busy: user + nice + system + irq + softirq, steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Over a phase, the share of the machine's CPU time that was busy (every process: svc-sentry, PostgreSQL, this load
+ * generator) and the share the hypervisor took for other guests (steal): a run on a saturated or noisy machine shows it.
+ */
+function machineShare(from: ReturnType<typeof machineTicks>) {
+  const to = machineTicks();
+  if (!from || !to || to.total === from.total) return { busy_pct: NaN, steal_pct: NaN };
+  const d = to.total - from.total;
+  return { busy_pct: round(((to.busy - from.busy) * 100) / d, 1), steal_pct: round(((to.steal - from.steal) * 100) / d, 1) };
+}
+
 const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -342,16 +364,20 @@ async function main(): Promise<void> {
     console.log(`svc-sentry: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s (${Math.round(PUT_SHARE * 100)} % PUT)`);
     await openLoop(port, WARMUP_SECONDS, enabled);
     const svcCpu0 = cpuMs(svc.pid);
+    const svcMachine0 = machineTicks();
     const svcPhase = summary(await openLoop(port, SECONDS, enabled));
     const svcCpuUs = ((cpuMs(svc.pid) - svcCpu0) * 1000) / svcPhase.requests;
+    const svcMachine = machineShare(svcMachine0);
     const logLines = readFileSync(logFile, 'utf8').split('\n').length - logBefore;
     const loadAfterSvc = loadavg()[0];
     console.log(`bare NestJS route: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s`);
     const bareEnabled = Array.from({ length: MODULES }, () => true);
     await openLoop(barePort, WARMUP_SECONDS, bareEnabled);
     const bareCpu0 = cpuMs(bareChild.pid);
+    const bareMachine0 = machineTicks();
     const barePhase = summary(await openLoop(barePort, SECONDS, bareEnabled));
     const bareCpuUs = ((cpuMs(bareChild.pid) - bareCpu0) * 1000) / barePhase.requests;
+    const bareMachine = machineShare(bareMachine0);
 
     for (const [name, s] of [
       ['svc-sentry', svcPhase],
@@ -386,6 +412,8 @@ async function main(): Promise<void> {
         // Process CPU per request (svc-sentry's main node process, which serves HTTP; not its worker process or PostgreSQL): a figure
         // that other load on the machine does not inflate the way it inflates latencies.
         cpu_us_per_request: { svc: Math.round(svcCpuUs), bare: Math.round(bareCpuUs) },
+        machine_busy_pct: { svc: svcMachine.busy_pct, bare: bareMachine.busy_pct },
+        machine_steal_pct: { svc: svcMachine.steal_pct, bare: bareMachine.steal_pct },
         targets: TARGETS,
         pass: svcPhase.p99_ms <= TARGETS.p99_ms && svcPhase.errors === 0,
         load_average_1m: round(loadavg()[0]),
