@@ -38,59 +38,70 @@ export class TypeormInstanceStore extends InstanceStore {
     this.sql = prepared(this.pool);
   }
 
-  async withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T> {
+  /**
+   * A pooled connection for `fn`. A connection lost meanwhile fails the statement in flight (its error event is not
+   * fatal here); `fn` reports a connection it found broken, which is then discarded, not reused.
+   */
+  private async onConnection<T>(fn: (client: PoolClient, broken: (e: Error) => void) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    // A connection lost meanwhile fails the statement in flight; the client is then discarded, not reused.
     const ignore = () => undefined;
     client.on('error', ignore);
     let broken: Error | undefined;
-    // COMMIT, once sent right behind the transaction's last statements (ModuleTx.lastStatementsIssued).
-    let commit: Promise<QueryResult> | undefined;
-    let lastIssued = false;
-    const sendCommit = () => {
-      if (commit) return;
-      commit = client.query('COMMIT');
-      // Awaited below unless the transaction fails first; its own failure then is the ROLLBACK's concern.
-      commit.catch(() => undefined);
-    };
     try {
-      // The last statements' calls may issue them a few promise callbacks later (the queue's insert does): COMMIT is
-      // sent at the end of the event loop's turn, in the same socket write.
-      const hold = heldPerTurn(client, () => lastIssued && sendCommit());
-      const sql = prepared(client, () => {
-        if (commit) throw new Error('a statement was issued after the transaction said its last ones were (lastStatementsIssued)');
-        hold();
-      });
-      // The lock serializes toggles of one app module across requests and replicas. BEGIN and the lock go out with the
-      // transaction's first statements, without waiting (the connection is pipelined): once a statement fails, those
-      // after it fail too (the transaction is aborted), so nothing runs without the lock. The work's own statements have
-      // all settled before the first failure is thrown and the transaction rolled back.
-      const locked = Promise.all([sql('BEGIN', []), sql('SELECT pg_advisory_xact_lock(hashtext($1))', [`svc-sentry:module:${app}/${module}`])]);
-      const last = () => {
-        lastIssued = true;
-        setImmediate(sendCommit); // when no statement of this turn holds the socket
-      };
-      const [begun, done] = await Promise.allSettled([locked, fn(this.tx(sql, app, module, last))]);
-      if (begun.status === 'rejected') throw begun.reason;
-      if (done.status === 'rejected') throw done.reason;
-      // A COMMIT sent after a statement failed is answered ROLLBACK (the transaction was aborted), not an error.
-      if ((await (commit ?? client.query('COMMIT'))).command !== 'COMMIT') throw new Error('the transaction was rolled back: one of its statements failed');
-      return done.value;
-    } catch (e) {
-      await client.query('ROLLBACK').catch((r: Error) => (broken = r));
-      // A unique index refused a row a concurrent request (under another module's lock) just wrote,
-      // e.g. one platform instance id sent for two app modules at once.
-      const pgError = e as { code?: string; constraint?: string };
-      if (pgError.code === '23505') {
-        throw new DomainError(ErrorCode.Conflict, 'a concurrent request wrote the same instance id; nothing was changed', {
-          constraint: pgError.constraint,
-        });
-      }
-      throw e;
+      return await fn(client, (e) => (broken = e));
     } finally {
       client.off('error', ignore);
       client.release(broken);
     }
+  }
+
+  withModuleLock<T>(app: string, module: string, fn: (tx: ModuleTx) => Promise<T>): Promise<T> {
+    return this.onConnection(async (client, broken) => {
+      // COMMIT, once sent right behind the transaction's last statements (ModuleTx.lastStatementsIssued).
+      let commit: Promise<QueryResult> | undefined;
+      let lastIssued = false;
+      const sendCommit = () => {
+        if (commit) return;
+        commit = client.query('COMMIT');
+        // Awaited below unless the transaction fails first; its own failure then is the ROLLBACK's concern.
+        commit.catch(() => undefined);
+      };
+      try {
+        // The last statements' calls may issue them a few promise callbacks later (the queue's insert does): COMMIT is
+        // sent at the end of the event loop's turn, in the same socket write.
+        const hold = heldPerTurn(client, () => lastIssued && sendCommit());
+        const sql = prepared(client, () => {
+          if (commit) throw new Error('a statement was issued after the transaction said its last ones were (lastStatementsIssued)');
+          hold();
+        });
+        // The lock serializes toggles of one app module across requests and replicas. BEGIN and the lock go out with the
+        // transaction's first statements, without waiting (the connection is pipelined): once a statement fails, those
+        // after it fail too (the transaction is aborted), so nothing runs without the lock. The work's own statements have
+        // all settled before the first failure is thrown and the transaction rolled back.
+        const locked = Promise.all([sql('BEGIN', []), sql('SELECT pg_advisory_xact_lock(hashtext($1))', [`svc-sentry:module:${app}/${module}`])]);
+        const last = () => {
+          lastIssued = true;
+          setImmediate(sendCommit); // when no statement of this turn holds the socket
+        };
+        const [begun, done] = await Promise.allSettled([locked, fn(this.tx(sql, app, module, last))]);
+        if (begun.status === 'rejected') throw begun.reason;
+        if (done.status === 'rejected') throw done.reason;
+        // A COMMIT sent after a statement failed is answered ROLLBACK (the transaction was aborted), not an error.
+        if ((await (commit ?? client.query('COMMIT'))).command !== 'COMMIT') throw new Error('the transaction was rolled back: one of its statements failed');
+        return done.value;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(broken);
+        // A unique index refused a row a concurrent request (under another module's lock) just wrote,
+        // e.g. one platform instance id sent for two app modules at once.
+        const pgError = e as { code?: string; constraint?: string };
+        if (pgError.code === '23505') {
+          throw new DomainError(ErrorCode.Conflict, 'a concurrent request wrote the same instance id; nothing was changed', {
+            constraint: pgError.constraint,
+          });
+        }
+        throw e;
+      }
+    });
   }
 
   private tx(sql: Sql, app: string, module: string, lastStatementsIssued: () => void): ModuleTx {
@@ -140,25 +151,18 @@ export class TypeormInstanceStore extends InstanceStore {
   }
 
   /** On one connection, both statements in one socket write: one round trip, one PostgreSQL wake-up. */
-  async findModule(app: string, module: string): Promise<{ attachment: Attachment | null; instances: Instance[] }> {
-    const client = await this.pool.connect();
-    let failed: Error | undefined;
-    try {
-      const sql = prepared(
-        client,
-        heldPerTurn(client, () => undefined),
-      );
+  findModule(app: string, module: string): Promise<{ attachment: Attachment | null; instances: Instance[] }> {
+    return this.onConnection(async (client, broken) => {
+      const sql = prepared(client, heldPerTurn(client));
       const [attachment, instances] = await Promise.all([
         this.attachments.one(sql, 'WHERE app = $1 AND module = $2', [app, module]),
         this.instances.select(sql, 'WHERE app = $1 AND module = $2 ORDER BY env', [app, module]),
-      ]);
+      ]).catch((e: Error) => {
+        broken(e); // maybe the connection's fault: it is not reused
+        throw e;
+      });
       return { attachment, instances };
-    } catch (e) {
-      failed = e as Error; // the connection may be broken: it is discarded, not reused
-      throw e;
-    } finally {
-      client.release(failed);
-    }
+    });
   }
 
   getInstance(id: string): Promise<Instance | null> {
@@ -335,7 +339,7 @@ function prepared(on: Pool | PoolClient, beforeSend?: () => void): Sql {
  * CPU per write on the 2-core VM bench:api runs on, and a toggle issues up to 8 statements at once. `atEndOfTurn` runs
  * just before the write: what it sends goes out in it.
  */
-function heldPerTurn(client: PoolClient, atEndOfTurn: () => void): () => void {
+function heldPerTurn(client: PoolClient, atEndOfTurn: () => void = () => undefined): () => void {
   const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
   let held = false;
   return () => {
