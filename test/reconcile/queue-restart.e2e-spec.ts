@@ -27,17 +27,24 @@ async function onEmptyDatabase(prefix: string, fn: (newQueue: () => PgBossQueue,
   }
 }
 
+/** Runs `fn` while the queue is started; stops it afterwards. */
+async function whileStarted(queue: PgBossQueue, fn: () => Promise<void> = async () => undefined): Promise<void> {
+  try {
+    await queue.start();
+    await fn();
+  } finally {
+    await queue.stop();
+  }
+}
+
 describe('reconcile queue: a restarted process keeps one waiting job per instance', () => {
   it(
     'the second start leaves every queue short; enqueueing one instance three times leaves one waiting job',
     () =>
       onEmptyDatabase('queuerestart', async (newQueue, client) => {
-        const first = newQueue();
-        await first.start();
-        await first.stop();
+        await whileStarted(newQueue());
         const second = newQueue();
-        try {
-          await second.start();
+        await whileStarted(second, async () => {
           const { rows: queues } = await client.query(`SELECT name, policy FROM pgboss.queue ORDER BY name`);
           expect(queues).toEqual([RECONCILE_QUEUE, REPAIR_QUEUE, RESYNC_QUEUE].sort().map((name) => ({ name, policy: 'short' })));
           const id = randomUUID();
@@ -47,9 +54,7 @@ describe('reconcile queue: a restarted process keeps one waiting job per instanc
             id,
           ]);
           expect(rows[0].n).toBe(1);
-        } finally {
-          await second.stop();
-        }
+        });
       }),
     120_000,
   );
@@ -74,14 +79,11 @@ describe('reconcile queue: a restarted process keeps one waiting job per instanc
           ).rows;
         expect((await waiting()).length).toBe(7);
         const next = newQueue();
-        try {
-          await next.start();
+        await whileStarted(next, async () => {
           expect(await waiting()).toEqual([a, b].sort().map((key) => ({ key, policy: 'short', priority: PRIORITY.interactive })));
           await next.enqueue([a]);
           expect((await waiting()).length).toBe(2);
-        } finally {
-          await next.stop();
-        }
+        });
       }),
     120_000,
   );
@@ -91,8 +93,7 @@ describe('reconcile queue: a restarted process keeps one waiting job per instanc
     () =>
       onEmptyDatabase('queuepromote', async (newQueue, client) => {
         const queue = newQueue();
-        try {
-          await queue.start();
+        await whileStarted(queue, async () => {
           // 5,000 instances wait (a bulk migration's toggles); one more waits at resync priority, due later.
           const others = Array.from({ length: 5000 }, () => randomUUID());
           for (let i = 0; i < others.length; i += 1000) await queue.enqueue(others.slice(i, i + 1000));
@@ -118,9 +119,7 @@ describe('reconcile queue: a restarted process keeps one waiting job per instanc
             [RECONCILE_QUEUE, mine],
           );
           expect(job).toEqual([{ priority: PRIORITY.interactive, due: true }]);
-        } finally {
-          await queue.stop();
-        }
+        });
       }),
     120_000,
   );
