@@ -205,11 +205,13 @@ function machineShare(from: ReturnType<typeof machineTicks>) {
 const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
 function summary(p: Phase) {
-  const lat = [...p.lat].sort((a, b) => a - b);
+  const lat = sorted(p.lat);
   for (const e of p.errorSamples) console.log(`  error: ${e}`);
-  const put = [...p.putLat].sort((a, b) => a - b);
-  const get = [...p.getLat].sort((a, b) => a - b);
+  const put = sorted(p.putLat);
+  const get = sorted(p.getLat);
   return {
     requests: p.requests,
     puts: p.puts,
@@ -224,15 +226,17 @@ function summary(p: Phase) {
     get_p50_ms: round(q(get, 0.5)),
     get_p99_ms: round(q(get, 0.99)),
     // Where the tail sits: each second's p99, rounded to the millisecond (a burst shows up as a run of high ones).
-    p99_by_second_ms: p.bySecond.map((s) =>
-      Math.round(
-        q(
-          [...s].sort((a, b) => a - b),
-          0.99,
-        ),
-      ),
-    ),
+    p99_by_second_ms: p.bySecond.map((s) => Math.round(q(sorted(s), 0.99))),
   };
+}
+
+/** One side's run: the warm-up, then the measured phase with the serving process's CPU per request and the machine's shares. */
+async function measured(port: number, pid: number | undefined, enabled: boolean[]) {
+  await openLoop(port, WARMUP_SECONDS, enabled);
+  const cpu0 = cpuMs(pid);
+  const machine0 = machineTicks();
+  const phase = summary(await openLoop(port, SECONDS, enabled));
+  return { phase, cpuUs: ((cpuMs(pid) - cpu0) * 1000) / phase.requests, machine: machineShare(machine0) };
 }
 
 /** The bare side: one NestJS route answering the JSON svc-sentry answered, for GET and PUT (body parsed, like the real one). */
@@ -362,22 +366,12 @@ async function main(): Promise<void> {
 
     const logBefore = readFileSync(logFile, 'utf8').split('\n').length;
     console.log(`svc-sentry: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s (${Math.round(PUT_SHARE * 100)} % PUT)`);
-    await openLoop(port, WARMUP_SECONDS, enabled);
-    const svcCpu0 = cpuMs(svc.pid);
-    const svcMachine0 = machineTicks();
-    const svcPhase = summary(await openLoop(port, SECONDS, enabled));
-    const svcCpuUs = ((cpuMs(svc.pid) - svcCpu0) * 1000) / svcPhase.requests;
-    const svcMachine = machineShare(svcMachine0);
+    const { phase: svcPhase, cpuUs: svcCpuUs, machine: svcMachine } = await measured(port, svc.pid, enabled);
     const logLines = readFileSync(logFile, 'utf8').split('\n').length - logBefore;
     const loadAfterSvc = loadavg()[0];
     console.log(`bare NestJS route: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s`);
     const bareEnabled = Array.from({ length: MODULES }, () => true);
-    await openLoop(barePort, WARMUP_SECONDS, bareEnabled);
-    const bareCpu0 = cpuMs(bareChild.pid);
-    const bareMachine0 = machineTicks();
-    const barePhase = summary(await openLoop(barePort, SECONDS, bareEnabled));
-    const bareCpuUs = ((cpuMs(bareChild.pid) - bareCpu0) * 1000) / barePhase.requests;
-    const bareMachine = machineShare(bareMachine0);
+    const { phase: barePhase, cpuUs: bareCpuUs, machine: bareMachine } = await measured(barePort, bareChild.pid, bareEnabled);
 
     for (const [name, s] of [
       ['svc-sentry', svcPhase],
