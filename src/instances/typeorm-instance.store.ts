@@ -4,6 +4,7 @@ import { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, In } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { metrics } from '../metrics/metrics';
 import { ReconcileQueue, SqlExecutor } from './reconcile-queue.port';
 import { AttachmentEntity, InstanceEntity, KeyEntity, OperationEntity, TeamMemberAddedEntity } from './entities';
 import { DriftCandidate, InstanceStore, ModuleTx, Page } from './instance-store';
@@ -43,7 +44,9 @@ export class TypeormInstanceStore extends InstanceStore {
    * fatal here); `fn` reports a connection it found broken, which is then discarded, not reused.
    */
   private async onConnection<T>(fn: (client: PoolClient, broken: (e: Error) => void) => Promise<T>): Promise<T> {
+    const waited = metrics.dbConnectionWaitSeconds.startTimer();
     const client = await this.pool.connect();
+    waited();
     const ignore = () => undefined;
     client.on('error', ignore);
     let broken: Error | undefined;

@@ -29,5 +29,13 @@ export const metrics = {
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15],
   ),
   workerProcessRestarts: counter('svc_sentry_worker_process_restarts_total', 'Times role all started its reconcile worker process again after it exited.', []),
+  // A toggle's transaction or a status read waiting for a pooled connection: all of the pool's are taken, e.g. by
+  // transactions queued on one app module's lock or slowed by a saturated machine (bench:api's bursts of latency).
+  dbConnectionWaitSeconds: histogram(
+    'svc_sentry_db_connection_wait_seconds',
+    'Time a toggle transaction or a status read waited for a pooled PostgreSQL connection.',
+    [],
+    [0.001, 0.005, 0.025, 0.1, 0.25, 1, 5],
+  ),
   upstreamThrottled: counter('svc_sentry_upstream_throttled_total', 'Upstream 429 answers that made svc-sentry wait.', ['upstream']),
 };

@@ -7,6 +7,7 @@ import { Instance } from '../../src/instances/model';
 import { TypeormInstanceStore } from '../../src/instances/typeorm-instance.store';
 import { ReconcileQueue } from '../../src/reconcile/reconcile-queue';
 import { freshDatabase } from '../harness/database';
+import { metrics } from '../../src/metrics/metrics';
 import { InMemoryInstanceStore } from '../fakes/in-memory-instance.store';
 
 /** PostgreSQL's jsonb key order: shorter keys first, then bytewise. */
@@ -453,4 +454,50 @@ describe('InstanceStore on PostgreSQL: the last statements and COMMIT', () => {
     await s.store.withModuleLock('second', 'web', (tx) => tx.saveInstance(base('second', 'stag')));
     expect((await s.store.findInstances('second', 'web')).map((i) => i.env)).toEqual(['stag']);
   });
+});
+
+/** What only a pool can show: a connection waited for, in svc_sentry_db_connection_wait_seconds. */
+describe('InstanceStore on PostgreSQL: waiting for a pooled connection', () => {
+  const waits = async () => {
+    const m = await metrics.dbConnectionWaitSeconds.get();
+    const at = (name: string, le?: number) => m.values.find((v) => v.metricName === name && (le === undefined || v.labels.le === le))?.value ?? 0;
+    return {
+      count: at('svc_sentry_db_connection_wait_seconds_count'),
+      sum: at('svc_sentry_db_connection_wait_seconds_sum'),
+      fast: at('svc_sentry_db_connection_wait_seconds_bucket', 0.1),
+    };
+  };
+
+  it('a status read behind a transaction holding the only connection waits, and the wait is observed', async () => {
+    const db = await freshDatabase('poolwait');
+    const ds = new DataSource(dataSourceOptions(db.url, 1));
+    await ds.initialize();
+    try {
+      const store = new TypeormInstanceStore(ds, new RecordingQueue());
+      const before = await waits();
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let started!: () => void;
+      const inside = new Promise<void>((r) => (started = r));
+      const tx = store.withModuleLock('holder', 'web', async (t) => {
+        started();
+        await held;
+        await t.attachment();
+      });
+      await inside;
+      const read = store.findModule('reader', 'web');
+      await new Promise((r) => setTimeout(r, 200));
+      release();
+      await tx;
+      expect(await read).toEqual({ attachment: null, instances: [] });
+      const after = await waits();
+      expect(after.count - before.count).toBe(2);
+      // The transaction found the connection free; the read waited about 200 ms for it.
+      expect(after.fast - before.fast).toBe(1);
+      expect(after.sum - before.sum).toBeGreaterThanOrEqual(0.19);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  }, 120_000);
 });
