@@ -8,7 +8,8 @@
  * PUTs flip `enabled` of a random app module (so each one writes an operation and enqueues reconcile work), GETs
  * read one. Answers other than 200/202 and failed requests are errors.
  * The last line is one JSON object: p50_ms, p99_ms, max_ms, errors, bare_p99_ms, ratio (p99 / bare p99), load average,
- * and for each side the share of the machine's CPU that was busy and that the hypervisor stole during its phase.
+ * for each side the share of the machine's CPU that was busy and that the hypervisor stole during its phase, and
+ * svc-sentry's waits for a pooled PostgreSQL connection during its phase (svc_connection_waits).
  *
  *   npm run bench:api      (BENCH_RATE=200 BENCH_SECONDS=30 BENCH_MODULES=100 BENCH_PUT_SHARE=0.5 by default)
  */
@@ -230,13 +231,44 @@ function summary(p: Phase) {
   };
 }
 
-/** One side's run: the warm-up, then the measured phase with the serving process's CPU per request and the machine's shares. */
-async function measured(port: number, pid: number | undefined, enabled: boolean[]) {
+interface ConnectionWaits {
+  count: number;
+  slow: number;
+  seconds: number;
+}
+
+/**
+ * svc-sentry's waits so far for a pooled PostgreSQL connection (toggles and status reads), from its /metrics
+ * (`svc_sentry_db_connection_wait_seconds`): `slow` are those over 25 ms, when every connection of the pool was taken.
+ */
+async function connectionWaits(port: number): Promise<ConnectionWaits> {
+  const agent = new Agent({ keepAlive: false });
+  const text = (await send(agent, port, 'GET', '/metrics')).body;
+  const at = (series: string) => Number(new RegExp(`^svc_sentry_db_connection_wait_seconds_${series} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const count = at('count');
+  return { count, slow: count - at('bucket\\{le="0.025"\\}'), seconds: at('sum') };
+}
+
+/**
+ * One side's run: the warm-up, then the measured phase with the serving process's CPU per request and the machine's
+ * shares, and with `waits` (svc-sentry's side) its connection waits during the phase.
+ */
+async function measured(port: number, pid: number | undefined, enabled: boolean[], waits?: () => Promise<ConnectionWaits>) {
   await openLoop(port, WARMUP_SECONDS, enabled);
   const cpu0 = cpuMs(pid);
   const machine0 = machineTicks();
+  const waits0 = await waits?.();
   const phase = summary(await openLoop(port, SECONDS, enabled));
-  return { phase, cpuUs: ((cpuMs(pid) - cpu0) * 1000) / phase.requests, machine: machineShare(machine0) };
+  const waits1 = await waits?.();
+  return {
+    phase,
+    cpuUs: ((cpuMs(pid) - cpu0) * 1000) / phase.requests,
+    machine: machineShare(machine0),
+    waits:
+      waits0 && waits1
+        ? { count: waits1.count - waits0.count, over_25ms: waits1.slow - waits0.slow, seconds: round(waits1.seconds - waits0.seconds, 2) }
+        : undefined,
+  };
 }
 
 /** The bare side: one NestJS route answering the JSON svc-sentry answered, for GET and PUT (body parsed, like the real one). */
@@ -366,7 +398,7 @@ async function main(): Promise<void> {
 
     const logBefore = readFileSync(logFile, 'utf8').split('\n').length;
     console.log(`svc-sentry: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s (${Math.round(PUT_SHARE * 100)} % PUT)`);
-    const { phase: svcPhase, cpuUs: svcCpuUs, machine: svcMachine } = await measured(port, svc.pid, enabled);
+    const { phase: svcPhase, cpuUs: svcCpuUs, machine: svcMachine, waits } = await measured(port, svc.pid, enabled, () => connectionWaits(port));
     const logLines = readFileSync(logFile, 'utf8').split('\n').length - logBefore;
     const loadAfterSvc = loadavg()[0];
     console.log(`bare NestJS route: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s`);
@@ -403,6 +435,9 @@ async function main(): Promise<void> {
         bare_errors: barePhase.errors,
         ratio: round(ratio, 2),
         svc_log_lines: logLines,
+        // Toggles and status reads that waited for a pooled PostgreSQL connection, and for how long in all: a burst of
+        // latency with many waits over 25 ms is the pool running out (every connection held by a slowed transaction).
+        svc_connection_waits: waits,
         // Process CPU per request (svc-sentry's main node process, which serves HTTP; not its worker process or PostgreSQL): a figure
         // that other load on the machine does not inflate the way it inflates latencies.
         cpu_us_per_request: { svc: Math.round(svcCpuUs), bare: Math.round(bareCpuUs) },
