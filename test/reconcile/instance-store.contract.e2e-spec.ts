@@ -457,7 +457,7 @@ describe('InstanceStore on PostgreSQL: the last statements and COMMIT', () => {
 });
 
 /** What only a pool can show: a connection waited for, in svc_sentry_db_connection_wait_seconds. */
-describe('InstanceStore on PostgreSQL: waiting for a pooled connection', () => {
+describe('InstanceStore on PostgreSQL: pooled connections', () => {
   const waits = async () => {
     const m = await metrics.dbConnectionWaitSeconds.get();
     const at = (name: string, le?: number) => m.values.find((v) => v.metricName === name && (le === undefined || v.labels.le === le))?.value ?? 0;
@@ -496,6 +496,46 @@ describe('InstanceStore on PostgreSQL: waiting for a pooled connection', () => {
       expect(after.fast - before.fast).toBe(1);
       expect(after.sum - before.sum).toBeGreaterThanOrEqual(0.19);
     } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  }, 120_000);
+
+  it("a toggle queued behind its app module's transaction holds no connection meanwhile: a status read takes the free one", async () => {
+    const db = await freshDatabase('poolqueue');
+    const ds = new DataSource(dataSourceOptions(db.url, 2));
+    await ds.initialize();
+    const store = new TypeormInstanceStore(ds, new RecordingQueue());
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const inside = new Promise<void>((r) => (started = r));
+    const order: string[] = [];
+    const first = store.withModuleLock('same', 'web', async (t) => {
+      started();
+      await held;
+      await t.saveAttachment({ app: 'same', module: 'web', enabled: true, plan: 'default', developers: null, targets: null });
+      order.push('first');
+    });
+    const second = inside.then(() =>
+      store.withModuleLock('same', 'web', async (t) => {
+        order.push('second');
+        return t.attachment();
+      }),
+    );
+    try {
+      await inside;
+      // Answered while the first transaction still holds its connection: the second did not take the other one.
+      const read = await Promise.race([store.findModule('other', 'web'), new Promise((r) => setTimeout(() => r('timed out'), 5_000))]);
+      expect(read).toEqual({ attachment: null, instances: [] });
+      release();
+      await first;
+      // The second ran after the first committed, and read what it wrote.
+      expect(await second).toMatchObject({ app: 'same', enabled: true });
+      expect(order).toEqual(['first', 'second']);
+    } finally {
+      release();
+      await Promise.allSettled([first, second]);
       await ds.destroy();
       await db.drop();
     }
