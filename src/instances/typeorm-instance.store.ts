@@ -49,13 +49,12 @@ export class TypeormInstanceStore extends InstanceStore {
     const waited = metrics.dbConnectionWaitSeconds.startTimer();
     const client = await this.pool.connect();
     waited();
-    const ignore = () => undefined;
-    client.on('error', ignore);
+    client.on('error', noop);
     let broken: Error | undefined;
     try {
       return await fn(client, (e) => (broken = e));
     } finally {
-      client.off('error', ignore);
+      client.off('error', noop);
       client.release(broken);
     }
   }

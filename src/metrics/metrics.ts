@@ -30,7 +30,7 @@ export const metrics = {
   ),
   workerProcessRestarts: counter('svc_sentry_worker_process_restarts_total', 'Times role all started its reconcile worker process again after it exited.', []),
   // A toggle's transaction or a status read waiting for a pooled connection: all of the pool's are taken, e.g. by
-  // transactions queued on one app module's lock or slowed by a saturated machine (bench:api's bursts of latency).
+  // transactions slowed down on a saturated machine or waiting on an app module's lock another replica holds.
   dbConnectionWaitSeconds: histogram(
     'svc_sentry_db_connection_wait_seconds',
     'Time a toggle transaction or a status read waited for a pooled PostgreSQL connection.',
