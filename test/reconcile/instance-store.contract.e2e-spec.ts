@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/database';
-import { InstanceStore } from '../../src/instances/instance-store';
+import { InstanceStore, ModuleTx } from '../../src/instances/instance-store';
 import { Instance } from '../../src/instances/model';
 import { TypeormInstanceStore } from '../../src/instances/typeorm-instance.store';
 import { ReconcileQueue } from '../../src/reconcile/reconcile-queue';
@@ -468,76 +468,84 @@ describe('InstanceStore on PostgreSQL: pooled connections', () => {
     };
   };
 
-  it('a status read behind a transaction holding the only connection waits, and the wait is observed', async () => {
-    const db = await freshDatabase('poolwait');
-    const ds = new DataSource(dataSourceOptions(db.url, 1));
+  /** A store on a fresh database whose pool has `size` connections, for `fn`. */
+  const onPool = async (name: string, size: number, fn: (store: TypeormInstanceStore) => Promise<void>) => {
+    const db = await freshDatabase(name);
+    const ds = new DataSource(dataSourceOptions(db.url, size));
     await ds.initialize();
     try {
-      const store = new TypeormInstanceStore(ds, new RecordingQueue());
-      const before = await waits();
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      let started!: () => void;
-      const inside = new Promise<void>((r) => (started = r));
-      const tx = store.withModuleLock('holder', 'web', async (t) => {
-        started();
-        await held;
-        await t.attachment();
-      });
-      await inside;
-      const read = store.findModule('reader', 'web');
-      await new Promise((r) => setTimeout(r, 200));
-      release();
-      await tx;
-      expect(await read).toEqual({ attachment: null, instances: [] });
-      const after = await waits();
-      expect(after.count - before.count).toBe(2);
-      // The transaction found the connection free; the read waited about 200 ms for it.
-      expect(after.fast - before.fast).toBe(1);
-      expect(after.sum - before.sum).toBeGreaterThanOrEqual(0.19);
+      await fn(new TypeormInstanceStore(ds, new RecordingQueue()));
     } finally {
       await ds.destroy();
       await db.drop();
     }
-  }, 120_000);
+  };
 
-  it("a toggle queued behind its app module's transaction holds no connection meanwhile: a status read takes the free one", async () => {
-    const db = await freshDatabase('poolqueue');
-    const ds = new DataSource(dataSourceOptions(db.url, 2));
-    await ds.initialize();
-    const store = new TypeormInstanceStore(ds, new RecordingQueue());
+  /** A transaction of `app`/web that holds its connection until released, then runs `then`; `inside` once it holds it. */
+  const holding = <T>(store: TypeormInstanceStore, app: string, then: (t: ModuleTx) => Promise<T>) => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let started!: () => void;
     const inside = new Promise<void>((r) => (started = r));
-    const order: string[] = [];
-    const first = store.withModuleLock('same', 'web', async (t) => {
+    const done = store.withModuleLock(app, 'web', async (t) => {
       started();
       await held;
-      await t.saveAttachment({ app: 'same', module: 'web', enabled: true, plan: 'default', developers: null, targets: null });
-      order.push('first');
+      return then(t);
     });
-    const second = inside.then(() =>
-      store.withModuleLock('same', 'web', async (t) => {
-        order.push('second');
-        return t.attachment();
+    return { inside, release, done };
+  };
+
+  it(
+    'a status read behind a transaction holding the only connection waits, and the wait is observed',
+    () =>
+      onPool('poolwait', 1, async (store) => {
+        const before = await waits();
+        const tx = holding(store, 'holder', (t) => t.attachment());
+        await tx.inside;
+        const read = store.findModule('reader', 'web');
+        await new Promise((r) => setTimeout(r, 200));
+        tx.release();
+        await tx.done;
+        expect(await read).toEqual({ attachment: null, instances: [] });
+        const after = await waits();
+        expect(after.count - before.count).toBe(2);
+        // The transaction found the connection free; the read waited about 200 ms for it.
+        expect(after.fast - before.fast).toBe(1);
+        expect(after.sum - before.sum).toBeGreaterThanOrEqual(0.19);
       }),
-    );
-    try {
-      await inside;
-      // Answered while the first transaction still holds its connection: the second did not take the other one.
-      const read = await Promise.race([store.findModule('other', 'web'), new Promise((r) => setTimeout(() => r('timed out'), 5_000))]);
-      expect(read).toEqual({ attachment: null, instances: [] });
-      release();
-      await first;
-      // The second ran after the first committed, and read what it wrote.
-      expect(await second).toMatchObject({ app: 'same', enabled: true });
-      expect(order).toEqual(['first', 'second']);
-    } finally {
-      release();
-      await Promise.allSettled([first, second]);
-      await ds.destroy();
-      await db.drop();
-    }
-  }, 120_000);
+    120_000,
+  );
+
+  it(
+    "a toggle queued behind its app module's transaction holds no connection meanwhile: a status read takes the free one",
+    () =>
+      onPool('poolqueue', 2, async (store) => {
+        const order: string[] = [];
+        const first = holding(store, 'same', async (t) => {
+          await t.saveAttachment({ app: 'same', module: 'web', enabled: true, plan: 'default', developers: null, targets: null });
+          order.push('first');
+        });
+        const second = first.inside.then(() =>
+          store.withModuleLock('same', 'web', async (t) => {
+            order.push('second');
+            return t.attachment();
+          }),
+        );
+        try {
+          await first.inside;
+          // Answered while the first transaction still holds its connection: the second did not take the other one.
+          const read = await Promise.race([store.findModule('other', 'web'), new Promise((r) => setTimeout(() => r('timed out'), 5_000))]);
+          expect(read).toEqual({ attachment: null, instances: [] });
+          first.release();
+          await first.done;
+          // The second ran after the first committed, and read what it wrote.
+          expect(await second).toMatchObject({ app: 'same', enabled: true });
+          expect(order).toEqual(['first', 'second']);
+        } finally {
+          first.release();
+          await Promise.allSettled([first.done, second]);
+        }
+      }),
+    120_000,
+  );
 });
