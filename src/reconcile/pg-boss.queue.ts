@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, escapeLiteral } from 'pg';
 import PgBoss from 'pg-boss';
 import { ReconcileConfig } from '../config/config.schema';
 import { LOCKS } from '../database/database';
@@ -25,13 +25,15 @@ export interface ReconcileJob {
 export const PRIORITY = { interactive: 10, resync: 0 } as const;
 
 /**
- * Promotes the waiting jobs of instances ($2) in queue $1 to priority $3, due now. It names the waiting job as pg-boss's
- * unique index of a `short` queue's waiting jobs does (name, `COALESCE(singleton_key, '')`), so it reads only those
- * jobs: matched by key alone, it read every waiting job of the queue, a cost per toggle that grew with the backlog.
+ * Promotes the waiting jobs of instances ($1) in the user's queue to the user's priority, due now. It names the waiting
+ * job as pg-boss's unique index of a `short` queue's waiting jobs does (name, `COALESCE(singleton_key, '')`), so it reads
+ * only those jobs: matched by key alone, it read every waiting job of the queue, a cost per toggle that grew with the
+ * backlog. The queue's name and the priority are written into the text, not passed: pgboss.job is partitioned by queue
+ * name, and a statement prepared with the name as a parameter was planned again on every toggle.
  */
-export const PROMOTE_WAITING_SQL = `UPDATE pgboss.job SET priority = $3, start_after = LEAST(start_after, now())
-  WHERE name = $1 AND state = 'created' AND policy = 'short' AND COALESCE(singleton_key, '') = ANY($2::text[])
-    AND (priority < $3 OR start_after > now())`;
+export const PROMOTE_WAITING_SQL = `UPDATE pgboss.job SET priority = ${PRIORITY.interactive}, start_after = LEAST(start_after, now())
+  WHERE name = ${escapeLiteral(RECONCILE_QUEUE)} AND state = 'created' AND policy = 'short' AND COALESCE(singleton_key, '') = ANY($1::text[])
+    AND (priority < ${PRIORITY.interactive} OR start_after > now())`;
 
 /**
  * The durable job queue on PostgreSQL (pg-boss). The reconcile queue uses the `short` policy keyed
@@ -140,7 +142,7 @@ export class PgBossQueue extends ReconcileQueue {
         instanceIds.map((instanceId) => ({ name: RECONCILE_QUEUE, data: { instanceId }, singletonKey: instanceId, priority: PRIORITY.interactive })),
         db ? { db } : {},
       ),
-      (db ?? this.boss.getDb()).executeSql(PROMOTE_WAITING_SQL, [RECONCILE_QUEUE, instanceIds, PRIORITY.interactive]),
+      (db ?? this.boss.getDb()).executeSql(PROMOTE_WAITING_SQL, [instanceIds]),
     ]);
   }
 
