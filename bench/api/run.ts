@@ -8,8 +8,9 @@
  * PUTs flip `enabled` of a random app module (so each one writes an operation and enqueues reconcile work), GETs
  * read one. Answers other than 200/202 and failed requests are errors.
  * The last line is one JSON object: p50_ms, p99_ms, max_ms, errors, bare_p99_ms, ratio (p99 / bare p99), load average,
- * for each side the share of the machine's CPU that was busy and that the hypervisor stole during its phase, and
- * svc-sentry's waits for a pooled PostgreSQL connection during its phase (svc_connection_waits).
+ * for each side the share of the machine's CPU that was busy and that the hypervisor stole during its phase, the cores
+ * each part used then (cores_by_part: the server, svc-sentry's worker and PostgreSQL, the stand-in, this load generator),
+ * and svc-sentry's waits for a pooled PostgreSQL connection during its phase (svc_connection_waits).
  *
  *   npm run bench:api      (BENCH_RATE=200 BENCH_SECONDS=30 BENCH_MODULES=100 BENCH_PUT_SHARE=0.5 by default)
  */
@@ -17,7 +18,7 @@ import 'reflect-metadata';
 import { Body, Controller, Get, HttpCode, Module, Put } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -203,6 +204,58 @@ function machineShare(from: ReturnType<typeof machineTicks>) {
   return { busy_pct: round(((to.busy - from.busy) * 100) / d, 1), steal_pct: round(((to.steal - from.steal) * 100) / d, 1) };
 }
 
+/** Every process's parent and CPU time so far (user + system, ms), from /proc (Linux); empty elsewhere. */
+function processTimes(): Map<number, { ppid: number; comm: string; ms: number }> {
+  const out = new Map<number, { ppid: number; comm: string; ms: number }>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(pid), {
+        ppid: Number(fields[1]),
+        comm: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')),
+        ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100,
+      });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Over a phase, the cores each part used (CPU seconds per second): the process under load (`server`: svc-sentry's main
+ * process, or the bare route's), svc-sentry's other processes (its main process when it is not the server, its reconcile
+ * worker, its embedded PostgreSQL), the Sentry stand-in, this load generator, and everything else. On a 2-core machine
+ * a sum near 2 says the parts queue for CPU, whatever the code does. Processes that ended during the phase are missed.
+ */
+function coresByPart(from: ReturnType<typeof processTimes>, seconds: number, pids: { server?: number; svc?: number; standin?: number }) {
+  const to = processTimes();
+  const parts: Record<string, number> = { server: 0, svc_main: 0, worker: 0, postgres: 0, standin: 0, load_generator: 0, other: 0 };
+  const underSvc = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 16; p = to.get(p)?.ppid ?? 0, hops++) if (p === pids.svc) return true;
+    return false;
+  };
+  const partOf = (pid: number, comm: string): string => {
+    if (pid === pids.server) return 'server';
+    if (pid === pids.svc) return 'svc_main';
+    if (underSvc(pid)) return comm === 'postgres' ? 'postgres' : 'worker';
+    if (pid === pids.standin) return 'standin';
+    return pid === process.pid ? 'load_generator' : 'other';
+  };
+  for (const [pid, now] of to) {
+    const used = now.ms - (from.get(pid)?.ms ?? 0);
+    if (used > 0) parts[partOf(pid, now.comm)] += used;
+  }
+  return Object.fromEntries(Object.entries(parts).map(([k, ms]) => [k, round(ms / 1000 / seconds, 2)]));
+}
+
 const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -253,17 +306,27 @@ async function connectionWaits(port: number): Promise<ConnectionWaits> {
  * One side's run: the warm-up, then the measured phase with the serving process's CPU per request and the machine's
  * shares, and with `waits` (svc-sentry's side) its connection waits during the phase.
  */
-async function measured(port: number, pid: number | undefined, enabled: boolean[], waits?: () => Promise<ConnectionWaits>) {
+async function measured(
+  port: number,
+  pid: number | undefined,
+  others: { svc?: number; standin?: number },
+  enabled: boolean[],
+  waits?: () => Promise<ConnectionWaits>,
+) {
   await openLoop(port, WARMUP_SECONDS, enabled);
   const cpu0 = cpuMs(pid);
   const machine0 = machineTicks();
+  const processes0 = processTimes();
+  const t0 = performance.now();
   const waits0 = await waits?.();
   const phase = summary(await openLoop(port, SECONDS, enabled));
+  const cores = coresByPart(processes0, (performance.now() - t0) / 1000, { server: pid, ...others });
   const waits1 = await waits?.();
   return {
     phase,
     cpuUs: ((cpuMs(pid) - cpu0) * 1000) / phase.requests,
     machine: machineShare(machine0),
+    cores,
     waits:
       waits0 && waits1
         ? { count: waits1.count - waits0.count, over_25ms: waits1.slow - waits0.slow, seconds: round(waits1.seconds - waits0.seconds, 2) }
@@ -398,12 +461,23 @@ async function main(): Promise<void> {
 
     const logBefore = readFileSync(logFile, 'utf8').split('\n').length;
     console.log(`svc-sentry: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s (${Math.round(PUT_SHARE * 100)} % PUT)`);
-    const { phase: svcPhase, cpuUs: svcCpuUs, machine: svcMachine, waits } = await measured(port, svc.pid, enabled, () => connectionWaits(port));
+    const {
+      phase: svcPhase,
+      cpuUs: svcCpuUs,
+      machine: svcMachine,
+      cores: svcCores,
+      waits,
+    } = await measured(port, svc.pid, { svc: svc.pid, standin: standin.pid }, enabled, () => connectionWaits(port));
     const logLines = readFileSync(logFile, 'utf8').split('\n').length - logBefore;
     const loadAfterSvc = loadavg()[0];
     console.log(`bare NestJS route: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s`);
     const bareEnabled = Array.from({ length: MODULES }, () => true);
-    const { phase: barePhase, cpuUs: bareCpuUs, machine: bareMachine } = await measured(barePort, bareChild.pid, bareEnabled);
+    const {
+      phase: barePhase,
+      cpuUs: bareCpuUs,
+      machine: bareMachine,
+      cores: bareCores,
+    } = await measured(barePort, bareChild.pid, { svc: svc.pid, standin: standin.pid }, bareEnabled);
 
     for (const [name, s] of [
       ['svc-sentry', svcPhase],
@@ -443,6 +517,8 @@ async function main(): Promise<void> {
         cpu_us_per_request: { svc: Math.round(svcCpuUs), bare: Math.round(bareCpuUs) },
         machine_busy_pct: { svc: svcMachine.busy_pct, bare: bareMachine.busy_pct },
         machine_steal_pct: { svc: svcMachine.steal_pct, bare: bareMachine.steal_pct },
+        // Cores each part used during each phase (server: svc-sentry's main process, or the bare route's).
+        cores_by_part: { svc: svcCores, bare: bareCores },
         targets: TARGETS,
         pass: svcPhase.p99_ms <= TARGETS.p99_ms && svcPhase.errors === 0,
         load_average_1m: round(loadavg()[0]),
