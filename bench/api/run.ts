@@ -172,16 +172,23 @@ async function openLoop(port: number, seconds: number, enabled: boolean[]): Prom
   return phase;
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
-function cpuMs(pid: number | undefined): number {
+/** A process's parent, name and CPU time so far (user + system, ms), from /proc (Linux); null when it is not there. */
+function procStat(pid: number | string | undefined): { ppid: number; comm: string; ms: number } | null {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    return {
+      ppid: Number(fields[1]),
+      comm: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')),
+      ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100,
+    };
   } catch {
-    return NaN;
+    return null;
   }
 }
+
+/** CPU time (user + system, ms) a process has used so far; NaN where /proc is not. */
+const cpuMs = (pid: number | undefined): number => procStat(pid)?.ms ?? NaN;
 
 /** The machine's CPU time by kind so far, in clock ticks, from the first line of /proc/stat (Linux); null elsewhere. */
 function machineTicks(): { busy: number; steal: number; total: number } | null {
@@ -204,7 +211,7 @@ function machineShare(from: ReturnType<typeof machineTicks>) {
   return { busy_pct: round(((to.busy - from.busy) * 100) / d, 1), steal_pct: round(((to.steal - from.steal) * 100) / d, 1) };
 }
 
-/** Every process's parent and CPU time so far (user + system, ms), from /proc (Linux); empty elsewhere. */
+/** Every process's parent, name and CPU time so far; empty where /proc is not. */
 function processTimes(): Map<number, { ppid: number; comm: string; ms: number }> {
   const out = new Map<number, { ppid: number; comm: string; ms: number }>();
   let pids: string[] = [];
@@ -214,17 +221,8 @@ function processTimes(): Map<number, { ppid: number; comm: string; ms: number }>
     return out;
   }
   for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(pid), {
-        ppid: Number(fields[1]),
-        comm: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')),
-        ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100,
-      });
-    } catch {
-      // exited meanwhile
-    }
+    const stat = procStat(pid); // null: it exited meanwhile
+    if (stat) out.set(Number(pid), stat);
   }
   return out;
 }
@@ -303,8 +301,9 @@ async function connectionWaits(port: number): Promise<ConnectionWaits> {
 }
 
 /**
- * One side's run: the warm-up, then the measured phase with the serving process's CPU per request and the machine's
- * shares, and with `waits` (svc-sentry's side) its connection waits during the phase.
+ * One side's run: the warm-up, then the measured phase with the serving process's CPU per request, the machine's
+ * shares, the cores each part used (`others`: svc-sentry's main process and the stand-in, to name theirs), and with
+ * `waits` (svc-sentry's side) its connection waits during the phase.
  */
 async function measured(
   port: number,
