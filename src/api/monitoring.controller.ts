@@ -17,6 +17,11 @@ const PATH = 'api/v1/apps/:app/modules/:module/monitoring';
 @UseGuards(BearerTokenGuard)
 @ApiResponse({ status: 400, description: 'Bad app/module name, malformed JSON or invalid body', type: ProblemDto })
 @ApiResponse({ status: 401, description: 'Missing or unknown bearer token', type: ProblemDto })
+@ApiResponse({
+  status: 503,
+  description: '`DatabaseUnavailable`: PostgreSQL cannot be reached, or every pooled connection stayed busy for 5 s. Nothing was changed; send it again later',
+  type: ProblemDto,
+})
 @Controller()
 export class MonitoringController {
   constructor(

@@ -30,6 +30,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.UpstreamUnavailable]: 503,
   [ErrorCode.UpstreamRateLimited]: 503,
   [ErrorCode.ClusterUnavailable]: 503,
+  [ErrorCode.DatabaseUnavailable]: 503,
   [ErrorCode.Timeout]: 504,
 };
 

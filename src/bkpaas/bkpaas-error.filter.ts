@@ -34,6 +34,7 @@ export const BK_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.UpstreamRateLimited]: 500,
   [ErrorCode.ClusterUnavailable]: 500,
   [ErrorCode.ClusterRejected]: 500,
+  [ErrorCode.DatabaseUnavailable]: 500,
   [ErrorCode.Internal]: 500,
 };
 

@@ -33,6 +33,11 @@ export enum ErrorCode {
   ClusterUnavailable = 'ClusterUnavailable',
   /** A Kubernetes apiserver refused the request (RBAC, missing namespace, invalid object). */
   ClusterRejected = 'ClusterRejected',
+  /**
+   * PostgreSQL gave no connection in time: every pooled connection stayed busy for the pool's wait (a load the machine
+   * cannot carry), or the database cannot be reached. Nothing was changed; the same request later may succeed.
+   */
+  DatabaseUnavailable = 'DatabaseUnavailable',
   /** The work did not finish within the time the caller waits; it continues in the background. */
   Timeout = 'Timeout',
   /** The work ran and failed (the reason is in the message). */

@@ -23,7 +23,7 @@ export class TypeormInstanceStore extends InstanceStore {
   private readonly keyRows: SqlTable<Key>;
   private readonly operations: SqlTable<Operation>;
   private readonly pool: Pool;
-  /** Statements outside a module transaction, on any pooled connection. */
+  /** Statements outside a module transaction, each on a pooled connection of its own. */
   private readonly sql: Sql;
   /** Per app module, the last of its transactions queued in this process (withModuleLock). */
   private readonly moduleQueues = new Map<string, Promise<void>>();
@@ -38,17 +38,30 @@ export class TypeormInstanceStore extends InstanceStore {
     this.keyRows = new SqlTable(ds.getMetadata(KeyEntity));
     this.operations = new SqlTable(ds.getMetadata(OperationEntity));
     this.pool = (ds.driver as PostgresDriver).master as Pool;
-    this.sql = prepared(this.pool);
+    this.sql = (text, values) =>
+      this.onConnection((client, broken) =>
+        prepared(client)(text, values).catch((e: Error) => {
+          broken(e); // as pg's pool.query does: a connection that failed a statement is not reused
+          throw e;
+        }),
+      );
   }
 
   /**
-   * A pooled connection for `fn`. A connection lost meanwhile fails the statement in flight (its error event is not
+   * A pooled connection for `fn`. None within the pool's wait (every connection busy, or PostgreSQL unreachable) is a
+   * DatabaseUnavailable: nothing ran. A connection lost meanwhile fails the statement in flight (its error event is not
    * fatal here); `fn` reports a connection it found broken, which is then discarded, not reused.
    */
   private async onConnection<T>(fn: (client: PoolClient, broken: (e: Error) => void) => Promise<T>): Promise<T> {
     const waited = metrics.dbConnectionWaitSeconds.startTimer();
-    const client = await this.pool.connect();
-    waited();
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw noConnection(e as Error);
+    } finally {
+      waited();
+    }
     client.on('error', noop);
     let broken: Error | undefined;
     try {
@@ -334,13 +347,24 @@ export class TypeormInstanceStore extends InstanceStore {
 
 const noop = () => undefined;
 
+/** pg-pool's error when no pooled connection was freed within its wait (connectionTimeoutMillis). */
+const POOL_WAIT_EXCEEDED = 'timeout exceeded when trying to connect';
+
+/** Why the pool gave no connection, in words that name no host, port or user. */
+function noConnection(e: Error): DomainError {
+  const code = (e as { code?: unknown }).code; // e.g. ECONNREFUSED, or PostgreSQL's 57P03 (starting up)
+  const why =
+    e.message === POOL_WAIT_EXCEEDED ? 'every pooled connection stayed busy' : `PostgreSQL cannot be reached${typeof code === 'string' ? ` (${code})` : ''}`;
+  return new DomainError(ErrorCode.DatabaseUnavailable, `No database connection: ${why}. Nothing was changed; retry later.`, undefined, true);
+}
+
 const statementNames = new Map<string, string>();
 
 /**
  * Runs each statement as a named prepared statement (its name from its text), so a connection parses and plans it once.
  * `beforeSend` runs before each statement goes out.
  */
-function prepared(on: Pool | PoolClient, beforeSend?: () => void): Sql {
+function prepared(on: PoolClient, beforeSend?: () => void): Sql {
   return async (text, values) => {
     let name = statementNames.get(text);
     if (!name) {

@@ -29,11 +29,11 @@ export const metrics = {
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15],
   ),
   workerProcessRestarts: counter('svc_sentry_worker_process_restarts_total', 'Times role all started its reconcile worker process again after it exited.', []),
-  // A toggle's transaction or a status read waiting for a pooled connection: all of the pool's are taken, e.g. by
-  // transactions slowed down on a saturated machine or waiting on an app module's lock another replica holds.
+  // The store waiting for a pooled connection: all of the pool's are taken, e.g. by transactions slowed down on a
+  // saturated machine or waiting on an app module's lock another replica holds. A wait ends at 5 s (POOL_WAIT_MS).
   dbConnectionWaitSeconds: histogram(
     'svc_sentry_db_connection_wait_seconds',
-    'Time a toggle transaction or a status read waited for a pooled PostgreSQL connection.',
+    'Time the store waited for a pooled PostgreSQL connection (toggle transactions, status reads, reconcile reads and writes).',
     [],
     [0.001, 0.005, 0.025, 0.1, 0.25, 1, 5],
   ),

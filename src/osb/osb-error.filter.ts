@@ -36,6 +36,7 @@ export const OSB_ERRORS: Record<ErrorCode, { status: number; error?: OsbCode }> 
   [ErrorCode.UpstreamRateLimited]: { status: 500 },
   [ErrorCode.ClusterUnavailable]: { status: 500 },
   [ErrorCode.ClusterRejected]: { status: 500 },
+  [ErrorCode.DatabaseUnavailable]: { status: 500 },
 };
 
 /**

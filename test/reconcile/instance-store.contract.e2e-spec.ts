@@ -6,7 +6,8 @@ import { InstanceStore, ModuleTx } from '../../src/instances/instance-store';
 import { Instance } from '../../src/instances/model';
 import { TypeormInstanceStore } from '../../src/instances/typeorm-instance.store';
 import { ReconcileQueue } from '../../src/reconcile/reconcile-queue';
-import { freshDatabase } from '../harness/database';
+import { freshDatabase, query } from '../harness/database';
+import { ErrorCode } from '../../src/common/domain-error';
 import { metrics } from '../../src/metrics/metrics';
 import { InMemoryInstanceStore } from '../fakes/in-memory-instance.store';
 
@@ -468,13 +469,13 @@ describe('InstanceStore on PostgreSQL: pooled connections', () => {
     };
   };
 
-  /** A store on a fresh database whose pool has `size` connections, for `fn`. */
-  const onPool = async (name: string, size: number, fn: (store: TypeormInstanceStore) => Promise<void>) => {
+  /** A store on a fresh database whose pool has `size` connections (and waits `waitMs` at most for one), for `fn`. */
+  const onPool = async (name: string, size: number, fn: (store: TypeormInstanceStore, database: string) => Promise<void>, waitMs?: number) => {
     const db = await freshDatabase(name);
-    const ds = new DataSource(dataSourceOptions(db.url, size));
+    const ds = new DataSource(dataSourceOptions(db.url, size, waitMs));
     await ds.initialize();
     try {
-      await fn(new TypeormInstanceStore(ds, new RecordingQueue()));
+      await fn(new TypeormInstanceStore(ds, new RecordingQueue()), new URL(db.url).pathname.slice(1));
     } finally {
       await ds.destroy();
       await db.drop();
@@ -546,6 +547,86 @@ describe('InstanceStore on PostgreSQL: pooled connections', () => {
           await Promise.allSettled([first.done, second]);
         }
       }),
+    120_000,
+  );
+
+  /** What a call gave within 3 s: its value, its error, or 'still waiting'. */
+  const within3s = async (p: Promise<unknown>) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p.then(
+          (v) => v,
+          (e: unknown) => e,
+        ),
+        new Promise((r) => (timer = setTimeout(() => r('still waiting'), 3_000))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  it(
+    "no connection within the pool's wait: the status read fails with DatabaseUnavailable, and the holder still commits",
+    () =>
+      onPool(
+        'poolbound',
+        1,
+        async (store) => {
+          const tx = holding(store, 'holder', (t) =>
+            t.saveAttachment({ app: 'holder', module: 'web', enabled: true, plan: 'default', developers: null, targets: null }),
+          );
+          try {
+            await tx.inside;
+            const t0 = Date.now();
+            // Before the pool had a wait, the read queued until the holder released its connection, however long.
+            expect(await within3s(store.findModule('reader', 'web'))).toMatchObject({ code: ErrorCode.DatabaseUnavailable, retryable: true });
+            expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+          } finally {
+            tx.release();
+          }
+          await tx.done;
+          expect(await store.findAttachment('holder', 'web')).toMatchObject({ enabled: true });
+        },
+        300,
+      ),
+    120_000,
+  );
+
+  it(
+    'PostgreSQL refusing connections: toggles, status reads and single statements fail with DatabaseUnavailable, naming no host or port; then work again',
+    () =>
+      onPool(
+        'pooldown',
+        2,
+        async (store, database) => {
+          const admin = process.env.SVC_SENTRY_TEST_DATABASE_URL!;
+          await store.withModuleLock('down', 'web', (t) =>
+            t.saveAttachment({ app: 'down', module: 'web', enabled: true, plan: 'default', developers: null, targets: null }),
+          );
+          await query(admin, `ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+          try {
+            // The pool's connections end (as in a restart of PostgreSQL); new ones are refused.
+            await query(admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [database]);
+            await new Promise((r) => setTimeout(r, 200));
+            const port = new URL(admin).port;
+            const calls: Array<() => Promise<unknown>> = [
+              () => store.findModule('down', 'web'),
+              () => store.withModuleLock('down', 'web', (t) => t.attachment()),
+              () => store.findAttachment('down', 'web'),
+            ];
+            for (const call of calls) {
+              const e = await within3s(call());
+              expect(e).toMatchObject({ code: ErrorCode.DatabaseUnavailable, retryable: true });
+              expect((e as Error).message).not.toMatch(new RegExp(`127\\.0\\.0\\.1|localhost|${port}`));
+            }
+          } finally {
+            await query(admin, `ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+          }
+          expect(await store.findAttachment('down', 'web')).toMatchObject({ enabled: true });
+        },
+        1_000,
+      ),
     120_000,
   );
 });
