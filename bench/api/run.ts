@@ -289,8 +289,9 @@ interface ConnectionWaits {
 }
 
 /**
- * svc-sentry's waits so far for a pooled PostgreSQL connection (toggles and status reads), from its /metrics
- * (`svc_sentry_db_connection_wait_seconds`): `slow` are those over 25 ms, when every connection of the pool was taken.
+ * svc-sentry's waits so far for a pooled PostgreSQL connection (toggles, status reads and, in role all, the worker
+ * process's statements), from its /metrics (`svc_sentry_db_connection_wait_seconds`): `slow` are those over 25 ms,
+ * when every connection of a pool was taken.
  */
 async function connectionWaits(port: number): Promise<ConnectionWaits> {
   const agent = new Agent({ keepAlive: false });
@@ -508,7 +509,7 @@ async function main(): Promise<void> {
         bare_errors: barePhase.errors,
         ratio: round(ratio, 2),
         svc_log_lines: logLines,
-        // Toggles and status reads that waited for a pooled PostgreSQL connection, and for how long in all: a burst of
+        // The store's waits for a pooled PostgreSQL connection (the worker's too), and for how long in all: a burst of
         // latency with many waits over 25 ms is the pool running out (every connection held by a slowed transaction).
         svc_connection_waits: waits,
         // Process CPU per request (svc-sentry's main node process, which serves HTTP; not its worker process or PostgreSQL): a figure
