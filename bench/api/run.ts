@@ -173,7 +173,7 @@ async function openLoop(port: number, seconds: number, enabled: boolean[]): Prom
 }
 
 /** A process's parent, name and CPU time so far (user + system, ms), from /proc (Linux); null when it is not there. */
-function procStat(pid: number | string | undefined): { ppid: number; comm: string; ms: number } | null {
+function procStat(pid: string): { ppid: number; comm: string; ms: number } | null {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
@@ -186,9 +186,6 @@ function procStat(pid: number | string | undefined): { ppid: number; comm: strin
     return null;
   }
 }
-
-/** CPU time (user + system, ms) a process has used so far; NaN where /proc is not. */
-const cpuMs = (pid: number | undefined): number => procStat(pid)?.ms ?? NaN;
 
 /** The machine's CPU time by kind so far, in clock ticks, from the first line of /proc/stat (Linux); null elsewhere. */
 function machineTicks(): { busy: number; steal: number; total: number } | null {
@@ -233,8 +230,12 @@ function processTimes(): Map<number, { ppid: number; comm: string; ms: number }>
  * worker, its embedded PostgreSQL), the Sentry stand-in, this load generator, and everything else. On a 2-core machine
  * a sum near 2 says the parts queue for CPU, whatever the code does. Processes that ended during the phase are missed.
  */
-function coresByPart(from: ReturnType<typeof processTimes>, seconds: number, pids: { server?: number; svc?: number; standin?: number }) {
-  const to = processTimes();
+function coresByPart(
+  from: ReturnType<typeof processTimes>,
+  to: ReturnType<typeof processTimes>,
+  seconds: number,
+  pids: { server?: number; svc?: number; standin?: number },
+) {
   const parts: Record<string, number> = { server: 0, svc_main: 0, worker: 0, postgres: 0, standin: 0, load_generator: 0, other: 0 };
   const underSvc = (pid: number): boolean => {
     for (let p = pid, hops = 0; p > 1 && hops < 16; p = to.get(p)?.ppid ?? 0, hops++) if (p === pids.svc) return true;
@@ -314,19 +315,21 @@ async function measured(
   waits?: () => Promise<ConnectionWaits>,
 ) {
   await openLoop(port, WARMUP_SECONDS, enabled);
-  const cpu0 = cpuMs(pid);
   const machine0 = machineTicks();
   const processes0 = processTimes();
   const t0 = performance.now();
   const waits0 = await waits?.();
   const phase = summary(await openLoop(port, SECONDS, enabled));
-  const cores = coresByPart(processes0, (performance.now() - t0) / 1000, { server: pid, ...others });
+  const processes1 = processTimes();
+  const seconds = (performance.now() - t0) / 1000;
   const waits1 = await waits?.();
+  // The server's CPU time over the phase (NaN where /proc is not).
+  const serverMs = (processes1.get(pid!)?.ms ?? NaN) - (processes0.get(pid!)?.ms ?? NaN);
   return {
     phase,
-    cpuUs: ((cpuMs(pid) - cpu0) * 1000) / phase.requests,
+    cpuUs: (serverMs * 1000) / phase.requests,
     machine: machineShare(machine0),
-    cores,
+    cores: coresByPart(processes0, processes1, seconds, { server: pid, ...others }),
     waits:
       waits0 && waits1
         ? { count: waits1.count - waits0.count, over_25ms: waits1.slow - waits0.slow, seconds: round(waits1.seconds - waits0.seconds, 2) }
@@ -459,6 +462,8 @@ async function main(): Promise<void> {
       bareChild.once('exit', (code) => fail(new Error(`bare server exited with ${code}`)));
     });
 
+    // The processes bench:api names in cores_by_part besides the server under load.
+    const namedPids = { svc: svc.pid, standin: standin.pid };
     const logBefore = readFileSync(logFile, 'utf8').split('\n').length;
     console.log(`svc-sentry: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s (${Math.round(PUT_SHARE * 100)} % PUT)`);
     const {
@@ -467,17 +472,12 @@ async function main(): Promise<void> {
       machine: svcMachine,
       cores: svcCores,
       waits,
-    } = await measured(port, svc.pid, { svc: svc.pid, standin: standin.pid }, enabled, () => connectionWaits(port));
+    } = await measured(port, svc.pid, namedPids, enabled, () => connectionWaits(port));
     const logLines = readFileSync(logFile, 'utf8').split('\n').length - logBefore;
     const loadAfterSvc = loadavg()[0];
     console.log(`bare NestJS route: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${RATE} requests/s`);
     const bareEnabled = Array.from({ length: MODULES }, () => true);
-    const {
-      phase: barePhase,
-      cpuUs: bareCpuUs,
-      machine: bareMachine,
-      cores: bareCores,
-    } = await measured(barePort, bareChild.pid, { svc: svc.pid, standin: standin.pid }, bareEnabled);
+    const { phase: barePhase, cpuUs: bareCpuUs, machine: bareMachine, cores: bareCores } = await measured(barePort, bareChild.pid, namedPids, bareEnabled);
 
     for (const [name, s] of [
       ['svc-sentry', svcPhase],
