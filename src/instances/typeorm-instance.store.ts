@@ -38,13 +38,17 @@ export class TypeormInstanceStore extends InstanceStore {
     this.keyRows = new SqlTable(ds.getMetadata(KeyEntity));
     this.operations = new SqlTable(ds.getMetadata(OperationEntity));
     this.pool = (ds.driver as PostgresDriver).master as Pool;
-    this.sql = (text, values) =>
-      this.onConnection((client, broken) =>
-        prepared(client)(text, values).catch((e: Error) => {
-          broken(e); // as pg's pool.query does: a connection that failed a statement is not reused
-          throw e;
-        }),
-      );
+    this.sql = (text, values) => this.statementsOn((client) => prepared(client)(text, values));
+  }
+
+  /** `fn`'s statements on a pooled connection that is not reused once one fails (maybe its fault), as pool.query does. */
+  private statementsOn<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.onConnection((client, broken) =>
+      fn(client).catch((e: Error) => {
+        broken(e);
+        throw e;
+      }),
+    );
   }
 
   /**
@@ -182,15 +186,12 @@ export class TypeormInstanceStore extends InstanceStore {
 
   /** On one connection, both statements in one socket write: one round trip, one PostgreSQL wake-up. */
   findModule(app: string, module: string): Promise<{ attachment: Attachment | null; instances: Instance[] }> {
-    return this.onConnection(async (client, broken) => {
+    return this.statementsOn(async (client) => {
       const sql = prepared(client, heldPerTurn(client));
       const [attachment, instances] = await Promise.all([
         this.attachments.one(sql, 'WHERE app = $1 AND module = $2', [app, module]),
         this.instances.select(sql, 'WHERE app = $1 AND module = $2 ORDER BY env', [app, module]),
-      ]).catch((e: Error) => {
-        broken(e); // maybe the connection's fault: it is not reused
-        throw e;
-      });
+      ]);
       return { attachment, instances };
     });
   }
