@@ -31,6 +31,20 @@ export async function emptyDatabase(prefix = 't'): Promise<{ url: string; drop: 
   };
 }
 
+/**
+ * Makes the test PostgreSQL refuse new connections to the database at `url` and ends the open ones, as a restart of
+ * PostgreSQL does; the function it returns lets the database accept connections again.
+ */
+export async function refuseConnections(url: string): Promise<() => Promise<void>> {
+  const admin = process.env.SVC_SENTRY_TEST_DATABASE_URL;
+  if (!admin) throw new Error('SVC_SENTRY_TEST_DATABASE_URL is not set: run the suites through Jest (globalSetup starts PostgreSQL)');
+  const name = new URL(url).pathname.slice(1);
+  const allow = (on: boolean) => query(admin, `ALTER DATABASE ${name} ALLOW_CONNECTIONS ${on}`).then(() => undefined);
+  await allow(false);
+  await query(admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
+  return () => allow(true);
+}
+
 /** Runs one query against a database and returns its rows (for assertions on what was written). */
 export async function query<T = any>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const c = new Client(url);

@@ -6,7 +6,7 @@ import { InstanceStore, ModuleTx } from '../../src/instances/instance-store';
 import { Instance } from '../../src/instances/model';
 import { TypeormInstanceStore } from '../../src/instances/typeorm-instance.store';
 import { ReconcileQueue } from '../../src/reconcile/reconcile-queue';
-import { freshDatabase, query } from '../harness/database';
+import { freshDatabase, refuseConnections } from '../harness/database';
 import { ErrorCode } from '../../src/common/domain-error';
 import { metrics } from '../../src/metrics/metrics';
 import { InMemoryInstanceStore } from '../fakes/in-memory-instance.store';
@@ -470,15 +470,31 @@ describe('InstanceStore on PostgreSQL: pooled connections', () => {
   };
 
   /** A store on a fresh database whose pool has `size` connections (and waits `waitMs` at most for one), for `fn`. */
-  const onPool = async (name: string, size: number, fn: (store: TypeormInstanceStore, database: string) => Promise<void>, waitMs?: number) => {
+  const onPool = async (name: string, size: number, fn: (store: TypeormInstanceStore, url: string) => Promise<void>, waitMs?: number) => {
     const db = await freshDatabase(name);
     const ds = new DataSource(dataSourceOptions(db.url, size, waitMs));
     await ds.initialize();
     try {
-      await fn(new TypeormInstanceStore(ds, new RecordingQueue()), new URL(db.url).pathname.slice(1));
+      await fn(new TypeormInstanceStore(ds, new RecordingQueue()), db.url);
     } finally {
       await ds.destroy();
       await db.drop();
+    }
+  };
+
+  /** What a call gave within `ms`: its value, its error, or 'still waiting'. */
+  const within = async (ms: number, p: Promise<unknown>) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p.then(
+          (v) => v,
+          (e: unknown) => e,
+        ),
+        new Promise((r) => (timer = setTimeout(() => r('still waiting'), ms))),
+      ]);
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -535,7 +551,7 @@ describe('InstanceStore on PostgreSQL: pooled connections', () => {
         try {
           await first.inside;
           // Answered while the first transaction still holds its connection: the second did not take the other one.
-          const read = await Promise.race([store.findModule('other', 'web'), new Promise((r) => setTimeout(() => r('timed out'), 5_000))]);
+          const read = await within(5_000, store.findModule('other', 'web'));
           expect(read).toEqual({ attachment: null, instances: [] });
           first.release();
           await first.done;
@@ -549,22 +565,6 @@ describe('InstanceStore on PostgreSQL: pooled connections', () => {
       }),
     120_000,
   );
-
-  /** What a call gave within 3 s: its value, its error, or 'still waiting'. */
-  const within3s = async (p: Promise<unknown>) => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        p.then(
-          (v) => v,
-          (e: unknown) => e,
-        ),
-        new Promise((r) => (timer = setTimeout(() => r('still waiting'), 3_000))),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 
   it(
     "no connection within the pool's wait: the status read fails with DatabaseUnavailable, and the holder still commits",
@@ -580,7 +580,7 @@ describe('InstanceStore on PostgreSQL: pooled connections', () => {
             await tx.inside;
             const t0 = Date.now();
             // Before the pool had a wait, the read queued until the holder released its connection, however long.
-            expect(await within3s(store.findModule('reader', 'web'))).toMatchObject({ code: ErrorCode.DatabaseUnavailable, retryable: true });
+            expect(await within(3_000, store.findModule('reader', 'web'))).toMatchObject({ code: ErrorCode.DatabaseUnavailable, retryable: true });
             expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
           } finally {
             tx.release();
@@ -599,29 +599,27 @@ describe('InstanceStore on PostgreSQL: pooled connections', () => {
       onPool(
         'pooldown',
         2,
-        async (store, database) => {
-          const admin = process.env.SVC_SENTRY_TEST_DATABASE_URL!;
+        async (store, url) => {
           await store.withModuleLock('down', 'web', (t) =>
             t.saveAttachment({ app: 'down', module: 'web', enabled: true, plan: 'default', developers: null, targets: null }),
           );
-          await query(admin, `ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+          // The pool's connections end (as in a restart of PostgreSQL); new ones are refused.
+          const accept = await refuseConnections(url);
           try {
-            // The pool's connections end (as in a restart of PostgreSQL); new ones are refused.
-            await query(admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [database]);
             await new Promise((r) => setTimeout(r, 200));
-            const port = new URL(admin).port;
+            const port = new URL(url).port;
             const calls: Array<() => Promise<unknown>> = [
               () => store.findModule('down', 'web'),
               () => store.withModuleLock('down', 'web', (t) => t.attachment()),
               () => store.findAttachment('down', 'web'),
             ];
             for (const call of calls) {
-              const e = await within3s(call());
+              const e = await within(3_000, call());
               expect(e).toMatchObject({ code: ErrorCode.DatabaseUnavailable, retryable: true });
               expect((e as Error).message).not.toMatch(new RegExp(`127\\.0\\.0\\.1|localhost|${port}`));
             }
           } finally {
-            await query(admin, `ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+            await accept();
           }
           expect(await store.findAttachment('down', 'web')).toMatchObject({ enabled: true });
         },

@@ -1,4 +1,4 @@
-import { query } from '../harness/database';
+import { refuseConnections } from '../harness/database';
 import { SentryStandin, startSentryStandin } from '../harness/sentry-standin';
 import { startTestApp, TestApp, upstreamEnv, waitFor } from '../support/app';
 
@@ -8,17 +8,14 @@ const ORG = 'acme';
 describe('spine: the database refusing connections', () => {
   let standin: SentryStandin;
   let t: TestApp;
-  let database: string;
-  const admin = () => process.env.SVC_SENTRY_TEST_DATABASE_URL!;
-  const allow = (on: boolean) => query(admin(), `ALTER DATABASE ${database} ALLOW_CONNECTIONS ${on}`);
+  let accept: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     standin = await startSentryStandin({ orgs: [ORG] });
     t = await startTestApp(upstreamEnv(standin.url));
-    database = new URL(t.databaseUrl).pathname.slice(1);
   });
   afterAll(async () => {
-    await allow(true).catch(() => undefined);
+    await accept?.().catch(() => undefined);
     await t?.close();
     await standin?.close();
   });
@@ -26,10 +23,9 @@ describe('spine: the database refusing connections', () => {
   it('a status read and a toggle answer 503 DatabaseUnavailable, naming no host or port; once it accepts again, 200', async () => {
     const path = '/api/v1/apps/dbdown/modules/web/monitoring';
     expect((await t.api('PUT', path, { enabled: true })).status).toBe(202);
-    await allow(false);
+    accept = await refuseConnections(t.databaseUrl);
     try {
-      await query(admin(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [database]);
-      const port = new URL(admin()).port;
+      const port = new URL(t.databaseUrl).port;
       for (const [method, body] of [
         ['GET', undefined],
         ['PUT', { enabled: false }],
@@ -46,7 +42,7 @@ describe('spine: the database refusing connections', () => {
         expect(Date.now() - started).toBeLessThan(5_000);
       }
     } finally {
-      await allow(true);
+      await accept();
     }
     // Nothing was changed by the refused toggle: the module is still enabled.
     const back = await waitFor(async () => {
